@@ -1,0 +1,210 @@
+"""The back end's ASGI application: sync ingest for kiosks, a listing for staff.
+
+Endpoints are plain functions, so FastAPI runs them in its thread pool and a
+slow database never blocks the event loop. The kiosk identity always comes
+from the credential, never from the request body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, status
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from backend import __version__
+from backend.auth import Principal, require_role
+from backend.db import create_schema, make_engine, transactions
+from backend.ingest import BatchError, parse_batch, store_batch
+from backend.settings import BackendSettings
+from offline_queue.schemas import (
+    ReceivedTransaction,
+    Reference,
+    SyncBatchRequest,
+    SyncBatchResponse,
+    TransactionRecord,
+)
+
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 1_000_000
+DEFAULT_PAGE_SIZE = 50
+SYNC_PATH = "/api/v1/sync"
+
+_DESCRIPTION = """\
+The agency side of visioguichet.
+
+Kiosks push what citizens submitted to `POST /api/v1/sync`, in batches, each
+item carrying an idempotency key: an item sent twice is stored once and
+answered `duplicate`. Staff read what arrived with `GET /api/v1/transactions`.
+Every call except `/healthz` needs a bearer token issued with `kiosk-backend`.
+"""
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, unknown or revoked token."},
+    403: {"description": "The token's role may not call this endpoint."},
+}
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def read_limited_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds ``max_request_bytes``."""
+    settings: BackendSettings = request.app.state.settings
+    limit = settings.max_request_bytes
+    too_large = HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE, detail=f"the request body exceeds {limit} bytes"
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    # Counted while streaming: a chunked body has no Content-Length to trust.
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+router = APIRouter()
+
+
+@router.get("/healthz", summary="Liveness and database check", tags=["operations"])
+def healthz(request: Request) -> dict[str, str]:
+    """Answer 200 when the back end can reach its database, 503 otherwise."""
+    try:
+        with _engine(request).connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail="database unavailable"
+        ) from None
+    return {"status": "ok"}
+
+
+@router.post(
+    SYNC_PATH,
+    summary="Receive a batch of outbox items from a kiosk",
+    tags=["sync"],
+    response_model=SyncBatchResponse,
+    responses={
+        **_ERRORS,
+        413: {"description": "The body is larger than the configured limit."},
+        422: {"description": "The body is not a readable batch (the detail says why)."},
+    },
+)
+def receive_batch(
+    request: Request,
+    kiosk: Annotated[Principal, Depends(require_role("kiosk"))],
+    body: Annotated[bytes, Depends(read_limited_body)],
+) -> SyncBatchResponse:
+    """Store each item at most once and answer each one, in request order.
+
+    ``stored``: kept now; ``duplicate``: kept earlier (the kiosk may forget
+    it); ``rejected``: invalid, will never be accepted as is.
+    """
+    try:
+        parsed = parse_batch(body)
+    except BatchError as err:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(err)) from None
+    return SyncBatchResponse(results=store_batch(_engine(request), kiosk.client_id, parsed))
+
+
+@router.get(
+    "/api/v1/transactions",
+    summary="List received transactions, newest first",
+    tags=["staff"],
+    response_model=list[ReceivedTransaction],
+    responses=_ERRORS,
+)
+def list_transactions(
+    request: Request,
+    staff: Annotated[Principal, Depends(require_role("staff"))],
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")
+    ] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
+    reference: Annotated[
+        Reference | None, Query(description="Only the transaction with this receipt reference.")
+    ] = None,
+) -> list[ReceivedTransaction]:
+    """Transactions as the kiosks sent them, for agency staff."""
+    query = (
+        select(transactions)
+        .order_by(transactions.c.received_at.desc(), transactions.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if reference is not None:
+        query = query.where(transactions.c.reference == reference)
+    with _engine(request).connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        ReceivedTransaction(
+            kiosk_id=row.kiosk_id,
+            idempotency_key=row.idempotency_key,
+            received_at=row.received_at,
+            record=TransactionRecord.model_validate_json(row.record),
+        )
+        for row in rows
+    ]
+
+
+class BackendApp(FastAPI):
+    """The FastAPI application, with the sync request body documented in OpenAPI.
+
+    The sync endpoint reads its body itself (to judge items one by one), so
+    FastAPI cannot infer the request schema; it is added here from the shared
+    wire model.
+    """
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, with ``SyncBatchRequest`` as the sync request body."""
+        if self.openapi_schema is not None:
+            return self.openapi_schema
+        document = super().openapi()
+        request_schema = SyncBatchRequest.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in request_schema.pop("$defs", {}).items():
+            components.setdefault(name, schema)
+        components["SyncBatchRequest"] = request_schema
+        document["paths"][SYNC_PATH]["post"]["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SyncBatchRequest"}}
+            },
+        }
+        self.openapi_schema = document
+        return document
+
+
+def create_app(settings: BackendSettings) -> FastAPI:
+    """Build the application on the database named in ``settings`` (created if needed)."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = BackendApp(
+        title="visioguichet back end",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.include_router(router)
+    return app

@@ -1,0 +1,149 @@
+"""Bearer credentials of kiosks and staff: issue, revoke, authenticate.
+
+A token is ``vg_`` followed by 32 random bytes (URL-safe base 64). The
+database keeps only its SHA-256. A slow password hash (argon2, bcrypt) exists
+to resist guessing low-entropy human passwords; a 256-bit random token cannot
+be guessed, so a fast hash loses nothing and keeps every request cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine, insert, select, update
+
+from backend.db import api_clients
+
+Role = Literal["kiosk", "staff"]
+TOKEN_PREFIX = "vg_"
+TOKEN_RANDOM_BYTES = 32
+MAX_TOKEN_CHARS = 128
+CLIENT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+_bearer = HTTPBearer(auto_error=False, description="A kiosk or staff token (`vg_...`).")
+
+
+class CredentialError(Exception):
+    """A credential cannot be issued or revoked as asked."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an authenticated kiosk or staff member."""
+
+    client_id: str
+    role: Role
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 of a token, hex, as stored in ``api_clients.token_hash``."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def issue_credential(engine: Engine, client_id: str, role: Role) -> str:
+    """Create a client, or give an existing one a new token; return the token.
+
+    The old token stops working at once, and a revoked client is reinstated.
+    A client keeps its role for life: a kiosk id cannot become staff.
+    """
+    if not CLIENT_ID_PATTERN.fullmatch(client_id):
+        raise CredentialError(
+            f"invalid client id {client_id!r}: use 1-64 lowercase letters, digits, '-' or '_',"
+            " starting with a letter or digit"
+        )
+    token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_RANDOM_BYTES)
+    with engine.begin() as conn:
+        current = conn.execute(
+            select(api_clients.c.role).where(api_clients.c.client_id == client_id)
+        ).scalar_one_or_none()
+        if current is None:
+            conn.execute(
+                insert(api_clients).values(
+                    client_id=client_id,
+                    role=role,
+                    token_hash=hash_token(token),
+                    created_at=_now(),
+                    revoked_at=None,
+                )
+            )
+        elif current != role:
+            raise CredentialError(
+                f"client {client_id!r} exists with role {current!r}, not {role!r}"
+            )
+        else:
+            conn.execute(
+                update(api_clients)
+                .where(api_clients.c.client_id == client_id)
+                .values(token_hash=hash_token(token), revoked_at=None)
+            )
+    return token
+
+
+def revoke(engine: Engine, client_id: str) -> None:
+    """Stop a client's token from working. Raises :class:`CredentialError` if unknown."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(api_clients)
+            .where(api_clients.c.client_id == client_id)
+            .values(revoked_at=_now())
+        )
+    if result.rowcount == 0:
+        raise CredentialError(f"no client {client_id!r}")
+
+
+def authenticate(engine: Engine, token: str) -> Principal | None:
+    """The client holding ``token``, or ``None`` if the token is unknown or revoked."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
+        return None
+    presented = hash_token(token)
+    # The lookup is by hash, so timing reveals nothing usable about the token;
+    # the final comparison is constant-time all the same.
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(api_clients.c.client_id, api_clients.c.role, api_clients.c.token_hash).where(
+                api_clients.c.token_hash == presented, api_clients.c.revoked_at.is_(None)
+            )
+        ).first()
+    if row is None or not hmac.compare_digest(row.token_hash, presented):
+        return None
+    return Principal(client_id=row.client_id, role=row.role)
+
+
+def _unauthorized(detail: str, *, invalid: bool) -> HTTPException:
+    challenge = 'Bearer error="invalid_token"' if invalid else "Bearer"
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge}
+    )
+
+
+def require_role(role: Role) -> Callable[..., Principal]:
+    """A FastAPI dependency that admits only a valid, unrevoked credential of ``role``."""
+
+    def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise _unauthorized("a bearer token is required", invalid=False)
+        engine: Engine = request.app.state.engine
+        principal = authenticate(engine, credentials.credentials)
+        if principal is None:
+            raise _unauthorized("unknown or revoked token", invalid=True)
+        if principal.role != role:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"this needs a {role} token")
+        return principal
+
+    return dependency

@@ -1,0 +1,136 @@
+"""``kiosk-backend``: serve the back end and manage its credentials.
+
+A thin layer over :mod:`backend.app` and :mod:`backend.auth`. Exit codes:
+0 success, 1 the operation failed, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from backend.auth import CredentialError, Role, issue_credential, revoke
+from backend.db import create_schema, make_engine
+from backend.settings import BackendConfigError, BackendSettings, load_settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+TOKEN_FILE_MODE = 0o600
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-backend", description="The visioguichet back end.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--config", type=Path, help="TOML settings file")
+        return sub
+
+    serve = with_config(commands.add_parser("serve", help="run the HTTP server"))
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    for name, role, arg in (("add-kiosk", "kiosk", "KIOSK_ID"), ("add-staff", "staff", "NAME")):
+        sub = with_config(commands.add_parser(name, help=f"issue a {role} token (or a new one)"))
+        sub.add_argument("client_id", metavar=arg)
+        sub.add_argument(
+            "--token-file", type=Path, help="write the token here (mode 0600) instead of stdout"
+        )
+        sub.set_defaults(role=role)
+    revoke_cmd = with_config(commands.add_parser("revoke", help="revoke a client's token"))
+    revoke_cmd.add_argument("client_id", metavar="CLIENT_ID")
+    return parser
+
+
+def write_token_file(path: Path, token: str) -> None:
+    """Write ``token`` to ``path`` readable by its owner only, replacing it atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file 0600 from the start: the token is never world-readable.
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(token + "\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp_name, TOKEN_FILE_MODE)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+
+
+@contextlib.contextmanager
+def _database(settings: BackendSettings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _serve(settings: BackendSettings, host: str, port: int) -> int:
+    import uvicorn
+
+    from backend.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return EXIT_OK
+
+
+def _issue(settings: BackendSettings, client_id: str, role: Role, token_file: Path | None) -> int:
+    with _database(settings) as engine:
+        token = issue_credential(engine, client_id, role)
+    if token_file is None:
+        print(token)
+    else:
+        write_token_file(token_file, token)
+        print(f"{role} token for {client_id!r} written to {token_file}")
+    return EXIT_OK
+
+
+def _revoke(settings: BackendSettings, client_id: str) -> int:
+    with _database(settings) as engine:
+        revoke(engine, client_id)
+    print(f"token of {client_id!r} revoked")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``kiosk-backend`` command; return the process exit code."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse exits on --help and on usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    try:
+        settings = load_settings(args.config)
+    except BackendConfigError as err:
+        print(f"kiosk-backend: configuration error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port)
+        if args.command in ("add-kiosk", "add-staff"):
+            return _issue(settings, args.client_id, args.role, args.token_file)
+        return _revoke(settings, args.client_id)
+    except CredentialError as err:
+        print(f"kiosk-backend: {err}", file=sys.stderr)
+        return EXIT_USAGE if args.command != "revoke" else EXIT_FAILED
+    except (SQLAlchemyError, OSError) as err:
+        print(f"kiosk-backend: {args.command} failed: {err}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Settings of the back end: an optional TOML file, overridden by environment variables.
+
+Precedence, lowest first: defaults, the TOML file (top-level keys), then
+``VG_BACKEND__<KEY>`` environment variables (``VG_BACKEND__DATA_DIR=/srv/vg``).
+Relative paths in the file are relative to the file's folder, so a config
+file can travel with its data.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+ENV_PREFIX = "VG_BACKEND__"
+DEFAULT_DATA_DIR = Path("var/backend")
+DEFAULT_MAX_REQUEST_BYTES = 1_000_000
+
+
+class BackendConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the problem."""
+
+
+class BackendSettings(BaseModel):
+    """Everything the back end needs to start."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR, description="Folder for the embedded SQLite database."
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; defaults to sqlite:///<data_dir>/backend.db.",
+    )
+    max_request_bytes: int = Field(
+        default=DEFAULT_MAX_REQUEST_BYTES,
+        gt=0,
+        le=100_000_000,
+        description="Largest request body accepted; larger ones get HTTP 413.",
+    )
+
+    @model_validator(mode="after")
+    def _default_database_url(self) -> BackendSettings:
+        if not self.database_url:
+            # Frozen model: the default depends on data_dir, so it is filled in once here.
+            url = f"sqlite:///{self.data_dir / 'backend.db'}"
+            object.__setattr__(self, "database_url", url)
+        return self
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            values = tomllib.load(stream)
+    except FileNotFoundError:
+        raise BackendConfigError(f"config file {path} does not exist") from None
+    except OSError as err:
+        raise BackendConfigError(f"config file {path} cannot be read: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise BackendConfigError(f"config file {path} is not valid TOML: {err}") from None
+    data_dir = values.get("data_dir")
+    if isinstance(data_dir, str) and not Path(data_dir).is_absolute():
+        values["data_dir"] = str(path.parent / data_dir)
+    return values
+
+
+def _read_env(environ: Mapping[str, str]) -> dict[str, str]:
+    known = set(BackendSettings.model_fields)
+    values: dict[str, str] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name.removeprefix(ENV_PREFIX).lower()
+        if key not in known:
+            # A typo in an override must not be silently ignored.
+            raise BackendConfigError(f"{name}: unknown setting {key!r}")
+        values[key] = value
+    return values
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> BackendSettings:
+    """Read the settings from ``config_file`` (optional) and the environment.
+
+    Raises :class:`BackendConfigError` naming the faulty key and its source.
+    """
+    from_file = _read_toml(config_file) if config_file is not None else {}
+    from_env = _read_env(os.environ if environ is None else environ)
+    try:
+        return BackendSettings.model_validate({**from_file, **from_env})
+    except ValidationError as err:
+        problems = []
+        for error in err.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "settings"
+            top = str(error["loc"][0]) if error["loc"] else ""
+            if top in from_env:
+                source = f"environment variable {ENV_PREFIX}{top.upper()}"
+            elif config_file is not None:
+                source = f"config file {config_file}"
+            else:
+                source = "defaults"
+            problems.append(f"setting {key!r} ({source}): {error['msg']}")
+        raise BackendConfigError("; ".join(problems)) from None

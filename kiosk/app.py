@@ -1,0 +1,93 @@
+"""Composition root: settings -> devices -> outbox and sync -> UI, on one loop.
+
+`kiosk` runs the appliance; `kiosk --demo` also starts an embedded back end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from kiosk.catalogue import CatalogueError
+from kiosk.config import ConfigError, load_settings
+from kiosk.i18n import CatalogueTextError
+from kiosk.services import StartupError, build_services
+
+EXIT_CONFIG = 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line of the `kiosk` console script."""
+    parser = argparse.ArgumentParser(prog="kiosk", description="Visioguichet citizen kiosk")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: built-in)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start an embedded back end on SQLite and use simulated devices",
+    )
+    parser.add_argument(
+        "--demo-dir",
+        type=Path,
+        default=Path(".demo"),
+        help="where the demo keeps its data (default: .demo)",
+    )
+    parser.add_argument("--windowed", action="store_true", help="do not go full screen")
+    parser.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help="quit after this many seconds (smoke tests)",
+    )
+    parser.add_argument(
+        "--report-first-frame",
+        action="store_true",
+        help="print the time of the first rendered frame (benchmark)",
+    )
+    parser.add_argument(
+        "--exit-after-first-frame",
+        action="store_true",
+        help="quit once the first frame is drawn (start-up benchmark)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the kiosk; exit code 2 when the configuration is unusable."""
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return EXIT_CONFIG
+    with ExitStack() as stack:
+        if args.demo:
+            from kiosk.demo import demo_settings, embedded_backend
+
+            demo_dir = args.demo_dir.resolve()
+            url, token_file = stack.enter_context(embedded_backend(demo_dir))
+            settings = demo_settings(settings, url, token_file, demo_dir)
+        try:
+            services = build_services(settings)
+        except (StartupError, CatalogueError, CatalogueTextError) as err:
+            print(f"visioguichet: cannot start: {err}", file=sys.stderr)
+            return EXIT_CONFIG
+        from kiosk.ui.runtime import RunOptions, run
+
+        options = RunOptions(
+            fullscreen=settings.kiosk.fullscreen and not args.windowed,
+            quit_after_s=args.quit_after,
+            report_first_frame=args.report_first_frame,
+            exit_after_first_frame=args.exit_after_first_frame,
+        )
+        return run(services, options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

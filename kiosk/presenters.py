@@ -1,0 +1,134 @@
+"""What each screen shows, as plain data in the citizen's language (no Qt here).
+
+The view model hands these dictionaries to QML as they are; keeping them pure
+lets the wording and order be tested without a window.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kiosk.catalogue import Catalogue, FieldKind, Service
+from kiosk.i18n import Language, Strings
+from kiosk.journey import CitizenSession
+from offline_queue.schemas import IdentityMethod
+from peripherals.card.file_number import format_file_number
+
+UiValue = str | bool | int | list[dict[str, str]]
+UiRow = dict[str, UiValue]
+
+
+def service_tiles(catalogue: Catalogue, language: Language) -> list[UiRow]:
+    """The services offered, as tiles."""
+    return [
+        {
+            "id": s.id,
+            "title": s.title(language),
+            "summary": s.summary(language),
+            "icon": s.icon,
+            "agency": catalogue.agency(s.agency).name(language),
+        }
+        for s in catalogue.services
+    ]
+
+
+def form_fields(service: Service, session: CitizenSession, today: date) -> list[UiRow]:
+    """The fields of the form with their current value (errors are bound separately)."""
+    language = session.language
+    rows: list[UiRow] = []
+    for spec in service.fields:
+        rows.append(
+            {
+                "id": spec.id,
+                "kind": spec.kind.value,
+                "label": spec.label(language),
+                "help": spec.help(language) if spec.help else "",
+                "required": spec.required,
+                "maxLength": spec.max_length,
+                "value": session.values.get(spec.id, ""),
+                "choices": [{"value": c.value, "label": c.label(language)} for c in spec.choices],
+                "minDate": _offset(today, spec.min_days_from_today),
+                "maxDate": _offset(today, spec.max_days_from_today),
+            }
+        )
+    return rows
+
+
+def _offset(today: date, days: int | None) -> str:
+    return date.fromordinal(today.toordinal() + days).isoformat() if days is not None else ""
+
+
+def review_rows(service: Service, session: CitizenSession, strings: Strings) -> list[UiRow]:
+    """What the citizen is about to send, in the order of the form."""
+    language = session.language
+    rows: list[UiRow] = []
+    identity = session.identity
+    if identity is not None:
+        number = format_file_number(identity.file_number)
+        if identity.method is IdentityMethod.CARD:
+            number = f"{number} ({strings.text('review.from_card', language)})"
+        if identity.display_name:
+            rows.append(
+                {"label": strings.text("review.identity", language), "value": identity.display_name}
+            )
+        rows.append({"label": strings.text("review.file_number", language), "value": number})
+    for spec in service.fields:
+        value = session.values.get(spec.id, "")
+        shown = display_value(service, spec.id, value, language)
+        rows.append(
+            {
+                "label": spec.label(language),
+                "value": shown or strings.text("review.not_given", language),
+            }
+        )
+    return rows
+
+
+_MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def display_value(service: Service, field_id: str, value: str, language: Language) -> str:
+    """A stored value as the citizen reads it (choice labels, long dates)."""
+    if not value:
+        return ""
+    spec = service.field(field_id)
+    if spec.kind is FieldKind.CHOICE:
+        return next((c.label(language) for c in spec.choices if c.value == value), value)
+    if spec.kind is FieldKind.DATE:
+        day = date.fromisoformat(value)
+        month = _MONTHS[language][day.month - 1]
+        return (
+            f"{day.day} {month} {day.year}"
+            if language == "fr"
+            else f"{month} {day.day}, {day.year}"
+        )
+    return value

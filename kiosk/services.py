@@ -1,0 +1,118 @@
+"""Everything the kiosk is made of, built from the settings (no Qt here).
+
+The Qt runtime receives this bundle; tests build it the same way with their
+own settings, so the app under test is the app that ships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from kiosk.catalogue import load_catalogue
+from kiosk.config import KioskSettings
+from kiosk.i18n import Strings, load_strings
+from kiosk.journey import InactivityWatch, Journey
+from kiosk.submission import SubmissionDesk
+from offline_queue.outbox import Outbox
+from offline_queue.sync import SyncWorker, make_backend_client
+from peripherals.card import CardReader
+from peripherals.card.simulator import SimulatedCardReader
+from peripherals.printer import Printer
+from peripherals.printer.simulator import SimulatedPrinter
+
+
+class StartupError(Exception):
+    """The kiosk cannot start as configured; the message says what to fix."""
+
+
+@dataclass
+class KioskServices:
+    """The kiosk's parts, wired together."""
+
+    settings: KioskSettings
+    strings: Strings
+    journey: Journey
+    inactivity: InactivityWatch
+    card_reader: CardReader
+    printer: Printer
+    outbox: Outbox
+    client: httpx.AsyncClient
+    sync_worker: SyncWorker
+    desk: SubmissionDesk
+
+    async def aclose(self) -> None:
+        """Release devices, network and the outbox, in reverse order of need."""
+        await self.card_reader.close()
+        await self.printer.close()
+        await self.client.aclose()
+        self.outbox.close()
+
+
+def build_card_reader(settings: KioskSettings) -> CardReader:
+    """The card reader the configuration names."""
+    match settings.devices.card_reader:
+        case "simulated":
+            return SimulatedCardReader(read_delay_s=0.4)
+
+
+def build_printer(settings: KioskSettings) -> Printer:
+    """The printer the configuration names."""
+    match settings.devices.printer:
+        case "simulated":
+            return SimulatedPrinter(
+                settings.devices.printer_spool_dir,
+                paper_left=settings.devices.printer_paper_sheets,
+            )
+
+
+def read_token(settings: KioskSettings) -> str:
+    """The kiosk's back-end credential, kept in a file outside the configuration."""
+    path = settings.backend.token_file
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        raise StartupError(
+            f"backend.token_file: cannot read the kiosk credential at {path} ({err.strerror}); "
+            "provision it with `kiosk-backend add-kiosk`"
+        ) from err
+    if not token:
+        raise StartupError(f"backend.token_file: {path} is empty")
+    return token
+
+
+def build_services(settings: KioskSettings) -> KioskServices:
+    """Wire the kiosk from its settings; raises StartupError or CatalogueError."""
+    strings = load_strings()
+    catalogue = load_catalogue(settings.kiosk.catalogue)
+    token = read_token(settings)
+    journey = Journey(catalogue, default_language=settings.kiosk.default_language)
+    outbox = Outbox.open(settings.kiosk.data_dir / "outbox.db")
+    client = make_backend_client(
+        str(settings.backend.url).rstrip("/"), token, timeout_s=settings.backend.timeout_s
+    )
+    worker = SyncWorker(outbox, client, interval_s=settings.backend.sync_interval_s)
+    printer = build_printer(settings)
+    desk = SubmissionDesk(
+        outbox,
+        printer,
+        catalogue,
+        strings,
+        tracking_url=settings.receipt.tracking_url,
+        on_saved=worker.poke,
+    )
+    return KioskServices(
+        settings=settings,
+        strings=strings,
+        journey=journey,
+        inactivity=InactivityWatch(
+            settings.kiosk.inactivity_timeout_s, settings.kiosk.inactivity_countdown_s
+        ),
+        card_reader=build_card_reader(settings),
+        printer=printer,
+        outbox=outbox,
+        client=client,
+        sync_worker=worker,
+        desk=desk,
+    )

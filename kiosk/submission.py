@@ -1,0 +1,84 @@
+"""Saving a citizen's transaction and printing its receipt.
+
+Order matters: the transaction is durable in the outbox before the citizen is
+told "saved"; the receipt comes after and its failure never undoes the save.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.catalogue import Catalogue
+from kiosk.i18n import Strings
+from kiosk.receipt import RECEIPT_LABEL_KEYS, ReceiptData, render_receipt
+from offline_queue.outbox import Outbox
+from offline_queue.schemas import TransactionRecord
+from peripherals.errors import DeviceError
+from peripherals.printer import Printer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """Whether the receipt came out, and if not, why (a text-catalogue key)."""
+
+    printed: bool
+    error_code: str | None = None
+
+
+class SubmissionDesk:
+    """Puts transactions in the outbox and hands receipts to the printer."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        printer: Printer,
+        catalogue: Catalogue,
+        strings: Strings,
+        *,
+        tracking_url: str,
+        on_saved: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._outbox = outbox
+        self._printer = printer
+        self._catalogue = catalogue
+        self._strings = strings
+        self._tracking_url = tracking_url
+        self._on_saved = on_saved
+
+    def save(self, session_id: str, record: TransactionRecord) -> str:
+        """Commit ``record`` durably; returns the outbox idempotency key.
+
+        Runs on the loop thread: the outbox's SQLite connection belongs to it,
+        and one durable commit costs about a millisecond.
+        """
+        entry = self._outbox.enqueue(session_id=session_id, record=record)
+        self._on_saved()
+        return entry.idempotency_key
+
+    async def print_receipt(self, record: TransactionRecord) -> PrintOutcome:
+        """Render the receipt off the UI thread and print it."""
+        service = self._catalogue.service(record.service_id)
+        agency = self._catalogue.agency(record.agency_id)
+        language = record.language
+        data = ReceiptData(
+            reference=record.reference,
+            service_title=service.title(language),
+            agency_name=agency.name(language),
+            site_name=self._catalogue.site.name(language),
+            submitted_at=record.submitted_at,
+            tracking_url=self._tracking_url.format(reference=record.reference),
+            language=language,
+        )
+        labels = self._strings.labels(RECEIPT_LABEL_KEYS, language)
+        try:
+            pdf = await asyncio.to_thread(render_receipt, data, labels)
+            await self._printer.print_pdf(pdf, title=f"receipt {record.reference}")
+        except DeviceError as err:
+            log.warning("receipt not printed: %s", err.code)
+            return PrintOutcome(False, f"error.{err.code}")
+        return PrintOutcome(True)

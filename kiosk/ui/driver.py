@@ -1,0 +1,214 @@
+"""Drives the real QML kiosk like a citizen: finds items by name, taps, types.
+
+Every step runs on the one qasync loop the app uses, so the sync worker and
+the printer make progress exactly as they do on a kiosk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtQuick import QQuickItem, QQuickWindow
+from PySide6.QtTest import QTest
+
+STEP_TIMEOUT_S = 10.0
+
+
+def iter_items(root: QQuickItem) -> Iterator[QQuickItem]:
+    """Every item of the visual tree under ``root``."""
+    yield root
+    for child in root.childItems():
+        yield from iter_items(child)
+
+
+def is_shown(item: QQuickItem) -> bool:
+    """Visible on screen (itself and all its ancestors)."""
+    return item.isVisible() and item.opacity() > 0
+
+
+class KioskDriver:
+    """A citizen's finger and eyes on the kiosk window."""
+
+    def __init__(self, window: QQuickWindow) -> None:
+        self.window = window
+
+    def items(self) -> Iterator[QQuickItem]:
+        """All items currently in the window."""
+        return iter_items(self.window.contentItem())
+
+    def find(self, name: str) -> QQuickItem | None:
+        """The visible item called ``name``, if any."""
+        for item in self.items():
+            if item.objectName() == name and is_shown(item):
+                return item
+        return None
+
+    def texts(self) -> list[str]:
+        """Every text the window holds, shown or not (labels and input fields)."""
+        found = []
+        for item in self.items():
+            value = item.property("text")
+            if isinstance(value, str) and value:
+                found.append(value)
+        return found
+
+    def shown_texts(self) -> list[str]:
+        """Texts a citizen can see right now."""
+        return [
+            str(item.property("text"))
+            for item in self.items()
+            if is_shown(item) and isinstance(item.property("text"), str) and item.property("text")
+        ]
+
+    async def wait_for(self, condition: Callable[[], object], what: str) -> None:
+        """Let the loop run until ``condition`` holds (bounded)."""
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; shown: {self.shown_texts()}")
+            await asyncio.sleep(0.02)
+
+    async def item(self, name: str) -> QQuickItem:
+        """Wait for the item called ``name`` to be on screen."""
+        await self.wait_for(lambda: self.find(name), f"item {name!r}")
+        found = self.find(name)
+        assert found is not None
+        return found
+
+    def reveal(self, item: QQuickItem) -> None:
+        """Scroll the enclosing list so ``item`` is in view, as a citizen's swipe would."""
+        parent = item.parentItem()
+        while parent is not None:
+            if parent.property("contentY") is not None and parent.property("contentHeight"):
+                view_height = parent.height()
+                top = item.mapToItem(parent.property("contentItem"), QPointF(0, 0)).y()
+                max_y = max(0.0, float(parent.property("contentHeight")) - view_height)
+                parent.setProperty("contentY", min(max(0.0, top - 40), max_y))
+                return
+            parent = parent.parentItem()
+
+    async def tap(self, name: str) -> None:
+        """Touch the centre of the item called ``name``."""
+        await self.wait_for(self.window.isExposed, "the window to be shown")
+        item = await self.item(name)
+        self.reveal(item)
+        await self.wait_for(item.isEnabled, f"{name!r} enabled")
+        centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
+        await self._outside_task(
+            lambda: QTest.mouseClick(
+                self.window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre
+            )
+        )
+
+    async def type_into(self, name: str, text: str) -> None:
+        """Touch a field and type ``text`` on the keyboard."""
+        await self.tap(name)
+
+        def press_keys() -> None:
+            for char in text:
+                # Text-carrying key events, as an on-screen keyboard sends: accents included.
+                for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                    event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+                    QGuiApplication.sendEvent(self.window, event)
+
+        await self._outside_task(press_keys)
+
+    async def _outside_task(self, gesture: Callable[[], None]) -> None:
+        """Deliver a gesture from the loop itself, as Qt delivers a real touch.
+
+        Qt handles input synchronously and may run other loop callbacks while it
+        does; doing that from inside a task would nest tasks, which asyncio forbids.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def deliver() -> None:
+            try:
+                gesture()
+            finally:
+                done.set_result(None)
+
+        loop.call_soon(deliver)
+        await done
+        await asyncio.sleep(0.01)
+
+    async def settle(self) -> None:
+        """Give the scene a few frames to lay out and paint."""
+        for _ in range(5):
+            await asyncio.sleep(0.03)
+
+    async def screen(self, name: str) -> None:
+        """Wait until the screen called ``name`` shows."""
+        await self.item(name)
+
+
+# -- a scripted citizen, shared by the end-to-end tests and `make screenshots` --
+Snapshot = Callable[[str], Awaitable[None]]
+SAMPLE_STREET = "125, rue des Érables"
+SAMPLE_CITY = "Lac-Beauport"
+SAMPLE_POSTAL_CODE = "h2x1y4"
+
+
+async def _no_snapshot(_name: str) -> None:
+    return None
+
+
+async def walk_change_of_address(
+    d: KioskDriver,
+    language: str,
+    *,
+    file_number: str | None = None,
+    snapshot: Snapshot = _no_snapshot,
+    show_form_errors: bool = False,
+) -> str:
+    """Walk a change of address from the attract screen to the thank-you screen.
+
+    Identifies with the simulated card unless ``file_number`` is given; returns
+    the reference number the kiosk showed.
+    """
+    await d.screen("attractScreen")
+    await snapshot("attract")
+    await d.tap("attractTouchArea")
+    await d.screen("languageScreen")
+    await snapshot("language")
+    await d.tap("languageFr" if language == "fr" else "languageEn")
+    await d.screen("serviceScreen")
+    await snapshot("service")
+    await d.tap("service_change-of-address")
+    await d.screen("identifyScreen")
+    await snapshot("identify")
+    if file_number is None:
+        await d.tap("demoCardButton")
+    else:
+        await d.type_into("fileNumberField", file_number)
+        await d.tap("fileNumberContinue")
+    await d.screen("formScreen")
+    if show_form_errors:
+        await d.tap("formContinue")
+        await d.item("error_street")
+        await snapshot("form-errors")
+    await d.type_into("field_street", SAMPLE_STREET)
+    await d.type_into("field_city", SAMPLE_CITY)
+    await d.type_into("field_postal_code", SAMPLE_POSTAL_CODE)
+    await snapshot("form")
+    await d.tap("formContinue")
+    await d.screen("reviewScreen")
+    await snapshot("review")
+    await d.tap("reviewConfirm")
+    await d.screen("confirmationScreen")
+    reference = str((await d.item("referenceText")).property("text"))
+    await d.wait_for(
+        lambda: (
+            (item := d.find("printStatus")) is not None and "…" not in str(item.property("text"))
+        ),
+        "the receipt to print",
+    )
+    await snapshot("confirmation")
+    await d.tap("finishButton")
+    await d.screen("thanksScreen")
+    await snapshot("thanks")
+    return reference

@@ -1,0 +1,163 @@
+import QtQuick
+import QtQuick.Controls.Basic
+
+// One form field, drawn for its kind. `field` is a row from vm.fields.
+Column {
+    id: root
+    property var field
+    readonly property string error: vm.errors[field.id] || ""
+    width: parent ? parent.width : 0
+    spacing: Theme.px(10)
+
+    Text {
+        text: root.field.label
+        font.family: Theme.fontFamily
+        font.pixelSize: Theme.px(30)
+        font.bold: true
+        color: Theme.text
+        width: parent.width
+        wrapMode: Text.WordWrap
+    }
+    Text {
+        visible: root.field.help !== ""
+        text: root.field.help
+        font.family: Theme.fontFamily
+        font.pixelSize: Theme.px(24)
+        color: Theme.muted
+        width: parent.width
+        wrapMode: Text.WordWrap
+    }
+    Loader {
+        width: parent.width
+        sourceComponent: root.field.kind === "choice" ? choiceEditor
+                       : root.field.kind === "date" ? dateEditor : textEditor
+    }
+    Row {
+        visible: root.error !== ""
+        spacing: Theme.px(12)
+        Rectangle {
+            width: Theme.px(34); height: width; radius: width / 2; color: Theme.error
+            Text { anchors.centerIn: parent; text: "!"; color: "white"; font.bold: true; font.pixelSize: Theme.px(24) }
+        }
+        Text {
+            objectName: "error_" + root.field.id
+            text: root.error
+            color: Theme.error
+            font.family: Theme.fontFamily
+            font.pixelSize: Theme.px(26)
+            font.bold: true
+            Accessible.role: Accessible.AlertMessage
+            Accessible.name: text
+        }
+    }
+
+    Component {
+        id: textEditor
+        TextField {
+            objectName: "field_" + root.field.id
+            text: root.field.value
+            maximumLength: root.field.maxLength
+            font.family: Theme.fontFamily
+            font.pixelSize: Theme.px(34)
+            height: Theme.px(96)
+            leftPadding: Theme.px(24)
+            inputMethodHints: root.field.kind === "phone" ? Qt.ImhDialableCharactersOnly
+                            : root.field.kind === "email" ? Qt.ImhEmailCharactersOnly
+                            : root.field.kind === "postal_code" ? (Qt.ImhUppercaseOnly | Qt.ImhNoPredictiveText)
+                            : Qt.ImhNone
+            Accessible.name: root.field.label
+            background: Rectangle {
+                radius: Theme.px(10)
+                color: Theme.surface
+                border.width: parent.activeFocus ? Theme.px(4) : Theme.px(2)
+                border.color: root.error !== "" ? Theme.error : (parent.activeFocus ? Theme.accent : Theme.border)
+            }
+            onTextEdited: vm.setField(root.field.id, text)
+        }
+    }
+
+    Component {
+        id: choiceEditor
+        Flow {
+            spacing: Theme.px(16)
+            property string selected: root.field.value
+            Repeater {
+                model: root.field.choices
+                KioskButton {
+                    objectName: "choice_" + root.field.id + "_" + modelData.value
+                    kind: parent.selected === modelData.value ? "primary" : "secondary"
+                    icon: parent.selected === modelData.value ? "check-white" : ""
+                    text: modelData.label
+                    fontSize: Theme.px(28)
+                    Accessible.role: Accessible.RadioButton
+                    Accessible.checked: parent.selected === modelData.value
+                    onClicked: { parent.selected = modelData.value; vm.setField(root.field.id, modelData.value) }
+                }
+            }
+        }
+    }
+
+    Component {
+        id: dateEditor
+        Row {
+            id: picker
+            spacing: Theme.px(24)
+            property date current: initialDate()
+            function initialDate() {
+                if (root.field.value !== "") return new Date(root.field.value + "T12:00:00")
+                const today = new Date(); today.setHours(12)
+                if (root.field.minDate !== "") {
+                    const min = new Date(root.field.minDate + "T12:00:00")
+                    if (min > today) return min
+                }
+                return today
+            }
+            function iso(d) {
+                return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0")
+            }
+            function shift(days, months) {
+                const d = new Date(current)
+                if (months !== 0) d.setMonth(d.getMonth() + months)
+                d.setDate(d.getDate() + days)
+                current = d
+                vm.setField(root.field.id, iso(d))
+            }
+            Component.onCompleted: vm.setField(root.field.id, iso(current))
+            Repeater {
+                model: [
+                    { part: "day", label: vm.strings["form.day"], text: picker.current.getDate(), days: 1, months: 0 },
+                    { part: "month", label: vm.strings["form.month"], text: picker.current.toLocaleDateString(Qt.locale(vm.language === "fr" ? "fr_CA" : "en_CA"), "MMMM"), days: 0, months: 1 },
+                    { part: "year", label: vm.strings["form.year"], text: picker.current.getFullYear(), days: 0, months: 12 }
+                ]
+                Rectangle {
+                    width: Theme.px(modelData.part === "month" ? 420 : 300); height: Theme.px(104)
+                    radius: Theme.px(10); color: Theme.surface
+                    border.width: Theme.px(2); border.color: root.error !== "" ? Theme.error : Theme.border
+                    Accessible.role: Accessible.SpinBox
+                    Accessible.name: modelData.label + " " + modelData.text
+                    KioskButton {
+                        objectName: "date_" + root.field.id + "_" + modelData.part + "_minus"
+                        anchors.left: parent.left; anchors.verticalCenter: parent.verticalCenter
+                        anchors.leftMargin: Theme.px(6)
+                        implicitWidth: Theme.minTouch; kind: "quiet"; text: "−"; fontSize: Theme.px(44)
+                        Accessible.name: modelData.label + " −"
+                        onClicked: picker.shift(-modelData.days, -modelData.months)
+                    }
+                    Column {
+                        anchors.centerIn: parent
+                        Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.label; font.family: Theme.fontFamily; font.pixelSize: Theme.px(20); color: Theme.muted }
+                        Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.text; font.family: Theme.fontFamily; font.pixelSize: Theme.px(34); font.bold: true; color: Theme.text }
+                    }
+                    KioskButton {
+                        objectName: "date_" + root.field.id + "_" + modelData.part + "_plus"
+                        anchors.right: parent.right; anchors.verticalCenter: parent.verticalCenter
+                        anchors.rightMargin: Theme.px(6)
+                        implicitWidth: Theme.minTouch; kind: "quiet"; text: "+"; fontSize: Theme.px(44)
+                        Accessible.name: modelData.label + " +"
+                        onClicked: picker.shift(modelData.days, modelData.months)
+                    }
+                }
+            }
+        }
+    }
+}

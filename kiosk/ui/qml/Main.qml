@@ -1,0 +1,56 @@
+import QtQuick
+import QtQuick.Window
+
+// The kiosk window: header, the current step's screen, footer, and overlays.
+Window {
+    id: window
+    objectName: "kioskWindow"
+    width: 1920
+    height: 1080
+    visible: true
+    title: "Visioguichet"
+    color: Theme.background
+
+    Binding { target: Theme; property: "s"; value: Math.min(window.width / 1920, window.height / 1080) }
+
+    readonly property var screens: ({
+        attract: "AttractScreen.qml", language: "LanguageScreen.qml", service: "ServiceScreen.qml",
+        identify: "IdentifyScreen.qml", form: "FormScreen.qml", review: "ReviewScreen.qml",
+        submitting: "ReviewScreen.qml", confirmation: "ConfirmationScreen.qml", thanks: "ThanksScreen.qml"
+    })
+
+    Header {
+        id: header
+        visible: vm.step !== "attract"
+        anchors.top: parent.top
+        width: parent.width
+    }
+    Loader {
+        id: screen
+        objectName: "screenLoader"
+        anchors.top: header.visible ? header.bottom : parent.top
+        anchors.bottom: footer.top
+        width: parent.width
+        // A new screen object per step: nothing typed on one step lingers in the next.
+        source: "screens/" + window.screens[vm.step]
+    }
+    Footer {
+        id: footer
+        anchors.bottom: parent.bottom
+        width: parent.width
+        onAttract: vm.step === "attract"
+        showNavigation: vm.step !== "attract" && vm.step !== "thanks" && vm.step !== "submitting"
+        onHelpRequested: help.visible = true
+        onStartOverRequested: startOver.visible = true
+    }
+    HelpOverlay { id: help }
+    ConfirmOverlay { id: startOver }
+    TimeoutOverlay { id: timeout }
+
+    Connections {
+        target: vm
+        function onStepChanged() {
+            if (vm.step === "attract") { help.visible = false; startOver.visible = false }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import QtQuick
+
+// A modal card over a dimmed screen; touches outside do not reach the screen below.
+Rectangle {
+    id: root
+    default property alias content: card.data
+    property int cardWidth: Theme.px(1100)
+    anchors.fill: parent
+    color: "#99101A26"
+    visible: false
+    MouseArea { anchors.fill: parent }
+    Rectangle {
+        id: card
+        anchors.centerIn: parent
+        width: root.cardWidth
+        height: childrenRect.height + Theme.px(96)
+        radius: Theme.px(20)
+        color: Theme.surface
+    }
+}

@@ -1,0 +1,186 @@
+"""The Qt side of the composition root: one QGuiApplication and one asyncio loop.
+
+qasync runs asyncio on top of Qt's event loop, so the sync worker, card reads
+and printing are plain coroutines and never touch widgets from another thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtQuick import QQuickWindow
+
+from kiosk.services import KioskServices
+from kiosk.ui.viewmodel import KioskViewModel
+
+log = logging.getLogger(__name__)
+QML_MAIN = Path(__file__).parent / "qml" / "Main.qml"
+SIGNAL_POLL_MS = 500
+_ACTIVITY_EVENTS = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.KeyPress,
+}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to show the kiosk."""
+
+    fullscreen: bool = True
+    quit_after_s: float | None = None
+    report_first_frame: bool = False
+    exit_after_first_frame: bool = False
+
+
+class ActivityFilter(QObject):
+    """Every touch, click or key press anywhere counts as the citizen being there."""
+
+    def __init__(self, vm: KioskViewModel) -> None:
+        super().__init__()
+        self._vm = vm
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() not in _ACTIVITY_EVENTS:
+            return False
+        warning_shown = self._vm.property("countdown") >= 0
+        self._vm.userActivity()
+        # A touch that dismisses "are you still there?" must not also act on the
+        # screen below the warning, which reappears under the finger.
+        return bool(warning_shown)
+
+
+class KioskUi:
+    """The QML engine, its window and the view model, built once per process."""
+
+    def __init__(self, services: KioskServices) -> None:
+        self.services = services
+        self.vm = KioskViewModel(
+            services.journey,
+            services.strings,
+            services.desk,
+            services.card_reader,
+            services.outbox,
+            reference_prefix=services.settings.kiosk.reference_prefix,
+            inactivity=services.inactivity,
+            thank_you_s=services.settings.kiosk.thank_you_s,
+        )
+        services.sync_worker.add_listener(self.vm.on_sync_status)
+        self.engine = QQmlApplicationEngine()
+        self.engine.rootContext().setContextProperty("vm", self.vm)
+        self.engine.load(QUrl.fromLocalFile(str(QML_MAIN)))
+        roots = self.engine.rootObjects()
+        if not roots or not isinstance(roots[0], QQuickWindow):
+            raise RuntimeError(f"the kiosk screens failed to load from {QML_MAIN}")
+        self.window: QQuickWindow = roots[0]
+        self._activity = ActivityFilter(self.vm)
+        app = QGuiApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._activity)
+
+    def close(self) -> None:
+        """Tear the screens down before the view model they bind to."""
+        app = QGuiApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._activity)
+        self.window.close()
+        self.engine.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def ensure_display() -> bool:
+    """Fall back to offscreen rendering when there is no screen; True if so."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return os.environ["QT_QPA_PLATFORM"] == "offscreen"
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return False
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    return True
+
+
+def run(services: KioskServices, options: RunOptions) -> int:
+    """Run the kiosk until asked to stop; returns the process exit code."""
+    import qasync
+
+    started = time.time()
+    offscreen = ensure_display()
+    os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
+    app = cast(QGuiApplication, QGuiApplication.instance() or QGuiApplication(sys.argv))
+    # Stopping goes through one asyncio event, so background work ends cleanly
+    # while the loop still runs (never from inside Qt's own shutdown).
+    app.setQuitOnLastWindowClosed(False)
+    if offscreen:
+        print(
+            "visioguichet: no display found, the kiosk runs offscreen (QT_QPA_PLATFORM=offscreen)"
+        )
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    stop = asyncio.Event()
+    ui = KioskUi(services)
+    app.lastWindowClosed.connect(stop.set)
+    _stop_on_signals(loop, stop)
+    if options.report_first_frame or options.exit_after_first_frame:
+        _report_first_frame(
+            ui.window, started, loop, stop if options.exit_after_first_frame else None
+        )
+    if options.fullscreen and not offscreen:
+        ui.window.showFullScreen()
+    if options.quit_after_s is not None:
+        QTimer.singleShot(int(options.quit_after_s * 1000), stop.set)
+    with loop:
+        try:
+            loop.run_until_complete(_serve(ui, stop))
+        finally:
+            ui.close()
+            loop.run_until_complete(services.aclose())
+    return 0
+
+
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """SIGTERM (systemd) and SIGINT (Ctrl-C in the demo) stop the kiosk cleanly."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+    # Python runs signal handlers between bytecodes; Qt's C++ loop must yield now and then.
+    heartbeat = QTimer(QCoreApplication.instance())
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(SIGNAL_POLL_MS)
+
+
+async def _serve(ui: KioskUi, stop: asyncio.Event) -> None:
+    """Sync in the background until asked to stop; tasks live only while the loop runs."""
+    worker = asyncio.ensure_future(ui.services.sync_worker.run())
+    try:
+        await stop.wait()
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+        await ui.vm.settle()
+
+
+def _report_first_frame(
+    window: QQuickWindow,
+    started: float,
+    loop: asyncio.AbstractEventLoop,
+    stop: asyncio.Event | None,
+) -> None:
+    """For the start-up benchmark: print the wall clock of the first rendered frame."""
+
+    def on_frame() -> None:
+        window.frameSwapped.disconnect(on_frame)
+        print(f"first-frame {time.time():.6f} since-main {time.time() - started:.3f}", flush=True)
+        if stop is not None:
+            # frameSwapped may come from the render thread.
+            loop.call_soon_threadsafe(stop.set)
+
+    window.frameSwapped.connect(on_frame)

@@ -1,0 +1,403 @@
+"""The view model the QML screens bind to: one per kiosk, living on the UI thread.
+
+It turns citizen gestures into :class:`~kiosk.journey.Journey` steps, runs the
+slow parts (card read, receipt) as asyncio tasks on the shared loop, and
+exposes plain data from :mod:`kiosk.presenters` to QML.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from datetime import date
+from typing import Any, cast
+
+from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
+
+from kiosk import presenters
+from kiosk.i18n import Language, Strings
+from kiosk.journey import VISIBLE_STEPS, InactivityWatch, Journey, JourneyError, Step
+from kiosk.reference import new_reference
+from kiosk.submission import SubmissionDesk
+from offline_queue.outbox import Outbox
+from offline_queue.schemas import TransactionRecord
+from offline_queue.sync import SyncStatus
+from peripherals.card import CardEvent, CardEventKind, CardReader
+from peripherals.card.errors import CardError
+from peripherals.card.simulator import SimulatedCardReader
+
+log = logging.getLogger(__name__)
+TICK_MS = 250  # countdown refresh; a quarter second reads as smooth seconds
+
+
+class KioskViewModel(QObject):
+    """State and actions of the citizen UI."""
+
+    stepChanged = Signal()
+    languageChanged = Signal()
+    fieldsChanged = Signal()
+    identityChanged = Signal()
+    outcomeChanged = Signal()
+    countdownChanged = Signal()
+    errorsChanged = Signal()
+
+    def __init__(
+        self,
+        journey: Journey,
+        strings: Strings,
+        desk: SubmissionDesk,
+        card_reader: CardReader,
+        outbox: Outbox,
+        *,
+        reference_prefix: str,
+        inactivity: InactivityWatch,
+        thank_you_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        super().__init__()
+        self._journey = journey
+        self._strings = strings
+        self._desk = desk
+        self._card = card_reader
+        self._outbox = outbox
+        self._prefix = reference_prefix
+        self._watch = inactivity
+        self._thank_you_s = thank_you_s
+        self._clock = clock
+        self._today = today
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._reset_outcome()
+        self._countdown = -1
+        self._card.add_listener(self._on_card_event)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
+        self._thanks_timer = QTimer(self)
+        self._thanks_timer.setSingleShot(True)
+        self._thanks_timer.timeout.connect(self.newSession)
+
+    def _reset_outcome(self) -> None:
+        self._identity_error = ""
+        self._card_reading = False
+        self._busy = False
+        self._save_error = ""
+        self._outbox_key = ""
+        self._synced = False
+        self._print_state = ""  # "", "printing", "printed", "failed"
+        self._print_error = ""
+        self._record: TransactionRecord | None = None
+
+    # -- properties --------------------------------------------------------
+    def _get_step(self) -> str:
+        return self._journey.step.value
+
+    step = Property(str, _get_step, notify=stepChanged)
+
+    def _get_language(self) -> str:
+        return self._journey.session.language
+
+    language = Property(str, _get_language, notify=languageChanged)
+
+    def _get_strings(self) -> dict[str, str]:
+        return self._strings.table(self._journey.session.language)
+
+    strings = Property(dict, _get_strings, notify=languageChanged)
+
+    def _get_step_number(self) -> int:
+        return self._journey.step_number
+
+    stepNumber = Property(int, _get_step_number, notify=stepChanged)
+    stepCount = Property(int, lambda self: len(VISIBLE_STEPS), constant=True)
+
+    def _get_can_go_back(self) -> bool:
+        return self._journey.can_go_back and not self._busy
+
+    canGoBack = Property(bool, _get_can_go_back, notify=stepChanged)
+
+    def _get_site(self) -> str:
+        return self._journey.catalogue.site.name(self._journey.session.language)
+
+    siteName = Property(str, _get_site, notify=languageChanged)
+
+    def _get_help(self) -> dict[str, str]:
+        site = self._journey.catalogue.site
+        lang = self._journey.session.language
+        return {"desk": site.help_desk(lang), "phone": site.help_phone}
+
+    helpContact = Property(dict, _get_help, notify=languageChanged)
+
+    def _get_services(self) -> list[dict[str, Any]]:
+        lang = self._journey.session.language
+        return cast(list[dict[str, Any]], presenters.service_tiles(self._journey.catalogue, lang))
+
+    services = Property(list, _get_services, notify=languageChanged)
+
+    def _get_service_title(self) -> str:
+        if self._journey.session.service_id is None:
+            return ""
+        return self._journey.service.title(self._journey.session.language)
+
+    serviceTitle = Property(str, _get_service_title, notify=fieldsChanged)
+
+    def _get_online_url(self) -> str:
+        if self._journey.session.service_id is None:
+            return ""
+        return self._journey.service.online_url or ""
+
+    onlineUrl = Property(str, _get_online_url, notify=fieldsChanged)
+
+    def _get_fields(self) -> list[dict[str, Any]]:
+        if self._journey.session.service_id is None:
+            return []
+        rows = presenters.form_fields(self._journey.service, self._journey.session, self._today())
+        return cast(list[dict[str, Any]], rows)
+
+    fields = Property(list, _get_fields, notify=fieldsChanged)
+
+    def _get_errors(self) -> dict[str, str]:
+        lang = self._journey.session.language
+        return {
+            field: self._strings.text(key, lang)
+            for field, key in self._journey.session.errors.items()
+        }
+
+    errors = Property(dict, _get_errors, notify=errorsChanged)
+
+    def _get_has_errors(self) -> bool:
+        return bool(self._journey.session.errors)
+
+    hasErrors = Property(bool, _get_has_errors, notify=errorsChanged)
+
+    def _get_review(self) -> list[dict[str, Any]]:
+        if self._journey.step not in (Step.REVIEW, Step.SUBMITTING):
+            return []
+        rows = presenters.review_rows(self._journey.service, self._journey.session, self._strings)
+        return cast(list[dict[str, Any]], rows)
+
+    reviewRows = Property(list, _get_review, notify=fieldsChanged)
+
+    identityError = Property(str, lambda self: self._identity_error, notify=identityChanged)
+    cardReading = Property(bool, lambda self: self._card_reading, notify=identityChanged)
+    simulatedCard = Property(
+        bool, lambda self: isinstance(self._card, SimulatedCardReader), constant=True
+    )
+    busy = Property(bool, lambda self: self._busy, notify=outcomeChanged)
+    saveError = Property(str, lambda self: self._save_error, notify=outcomeChanged)
+    reference = Property(
+        str, lambda self: self._journey.session.reference or "", notify=outcomeChanged
+    )
+    synced = Property(bool, lambda self: self._synced, notify=outcomeChanged)
+    printState = Property(str, lambda self: self._print_state, notify=outcomeChanged)
+    printError = Property(str, lambda self: self._print_error, notify=outcomeChanged)
+    countdown = Property(int, lambda self: self._countdown, notify=countdownChanged)
+
+    # -- actions -------------------------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        """Touch on the attract screen."""
+        self._journey.start()
+        self._emit_all()
+
+    @Slot(str)
+    def chooseLanguage(self, language: str) -> None:
+        """Language picked on the language screen."""
+        self._journey.choose_language(_language(language))
+        self._emit_all()
+
+    @Slot()
+    def toggleLanguage(self) -> None:
+        """The language button present on every screen."""
+        other: Language = "en" if self._journey.session.language == "fr" else "fr"
+        self._journey.set_language(other)
+        self._identity_error = ""
+        self._emit_all()
+
+    @Slot(str)
+    def chooseService(self, service_id: str) -> None:
+        """A service tile was touched."""
+        self._journey.choose_service(service_id)
+        self._identity_error = ""
+        self._emit_all()
+        if self._card.card_present:
+            self._spawn(self._read_card())
+
+    @Slot(str)
+    def submitFileNumber(self, typed: str) -> None:
+        """The citizen typed their file number and continued."""
+        error = self._journey.identify_with_file_number(typed)
+        self._identity_error = self._strings.text(error, self._lang) if error else ""
+        self._emit_all()
+
+    @Slot()
+    def insertDemoCard(self) -> None:
+        """Demo only: put the sample card in the simulated reader."""
+        if isinstance(self._card, SimulatedCardReader):
+            self._card.insert()
+
+    @Slot(str, str)
+    def setField(self, field_id: str, value: str) -> None:
+        """A field changed; only its error line updates, so typing keeps its focus."""
+        had_error = field_id in self._journey.session.errors
+        self._journey.set_value(field_id, value)
+        if had_error and field_id not in self._journey.session.errors:
+            self.errorsChanged.emit()
+
+    @Slot()
+    def submitForm(self) -> None:
+        """Continue from the form: errors show, or the review opens."""
+        self._journey.submit_form()
+        self._emit_all()
+
+    @Slot()
+    def edit(self) -> None:
+        """Back from review to the form, values kept."""
+        self._journey.edit()
+        self._emit_all()
+
+    @Slot()
+    def back(self) -> None:
+        """One step back."""
+        if self._journey.can_go_back and not self._busy:
+            self._journey.back()
+            self._identity_error = ""
+            self._emit_all()
+
+    @Slot()
+    def confirm(self) -> None:
+        """The citizen confirmed: save durably, then print."""
+        if self._busy:
+            return
+        record = self._journey.confirm(new_reference(self._prefix))
+        self._busy = True
+        self._save_error = ""
+        self._emit_all()
+        try:
+            self._outbox_key = self._desk.save(self._journey.session.id, record)
+        except Exception:
+            # Whatever broke (disk full, I/O error), the citizen was promised nothing.
+            log.exception("saving the transaction failed")
+            self._journey.save_failed()
+            self._busy = False
+            self._save_error = self._strings.text("review.save_failed", self._lang)
+            self._emit_all()
+            return
+        self._record = record
+        self._journey.saved()
+        self._busy = False
+        self._print_state = "printing"
+        self._emit_all()
+        self._spawn(self._print(record))
+
+    @Slot()
+    def finish(self) -> None:
+        """Done with the confirmation: thank and wipe shortly after."""
+        self._journey.finish()
+        self._emit_all()
+        self._thanks_timer.start(int(self._thank_you_s * 1000))
+
+    @Slot()
+    def newSession(self) -> None:
+        """Wipe the session (thanks, start over, timeout)."""
+        self._thanks_timer.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        self._journey.wipe()
+        self._reset_outcome()
+        self._countdown = -1
+        self._emit_all()
+        self.countdownChanged.emit()
+
+    @Slot()
+    def userActivity(self) -> None:
+        """Any touch or key: the citizen is there."""
+        self._watch.touch(self._clock())
+        if self._countdown != -1:
+            self._countdown = -1
+            self.countdownChanged.emit()
+
+    def on_sync_status(self, _status: SyncStatus) -> None:
+        """Sync progressed: the confirmation may now say "sent"."""
+        if self._outbox_key and not self._synced:
+            state = self._outbox.state_of(self._outbox_key)
+            if state is not None and state.value == "acknowledged":
+                self._synced = True
+                self.outcomeChanged.emit()
+
+    # -- internals -----------------------------------------------------------
+    @property
+    def _lang(self) -> Language:
+        return self._journey.session.language
+
+    def _emit_all(self) -> None:
+        self.stepChanged.emit()
+        self.languageChanged.emit()
+        self.fieldsChanged.emit()
+        self.identityChanged.emit()
+        self.outcomeChanged.emit()
+        self.errorsChanged.emit()
+
+    def _tick(self) -> None:
+        if self._journey.step is Step.ATTRACT:
+            return
+        now = self._clock()
+        if self._watch.expired(now):
+            log.info("session abandoned: wiped after inactivity")
+            self.newSession()
+            return
+        left = self._watch.seconds_left(now)
+        shown = -1 if left is None else int(left + 0.999)
+        if shown != self._countdown:
+            self._countdown = shown
+            self.countdownChanged.emit()
+
+    def _on_card_event(self, event: CardEvent) -> None:
+        if event.kind is CardEventKind.INSERTED and self._journey.step is Step.IDENTIFY:
+            self.userActivity()
+            self._spawn(self._read_card())
+
+    async def _read_card(self) -> None:
+        self._card_reading = True
+        self._identity_error = ""
+        self.identityChanged.emit()
+        try:
+            holder = await self._card.read_holder()
+        except CardError as err:
+            self._identity_error = self._strings.text(f"error.{err.code}", self._lang)
+        else:
+            if self._journey.step is Step.IDENTIFY:
+                self._journey.identify_with_card(holder)
+        finally:
+            self._card_reading = False
+        self._emit_all()
+
+    async def _print(self, record: TransactionRecord) -> None:
+        outcome = await self._desk.print_receipt(record)
+        self._print_state = "printed" if outcome.printed else "failed"
+        if outcome.error_code:
+            self._print_error = self._strings.text(outcome.error_code, self._lang)
+        self.outcomeChanged.emit()
+
+    async def settle(self) -> None:
+        """Let background steps (a card read, a receipt) finish, e.g. before shutdown."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background step failed", exc_info=task.exception())
+
+
+def _language(value: str) -> Language:
+    if value not in ("fr", "en"):
+        raise JourneyError(f"unknown language {value!r}")
+    return cast(Language, value)

@@ -1,0 +1,26 @@
+"""A real kiosk on its qasync loop, wired to a real back end process on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
+from tests.fixtures.backend import RunningBackend
+
+
+@pytest.fixture
+def kiosk(qapp: object, tmp_path: Path, backend_server: RunningBackend) -> Iterator[RunningKiosk]:
+    settings = local_settings(tmp_path / "kiosk", backend_server.url, backend_server.kiosk_token)
+    with running_kiosk(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def offline_kiosk(qapp: object, tmp_path: Path) -> Iterator[RunningKiosk]:
+    """A kiosk whose back end does not answer (port 9 on loopback)."""
+    settings = local_settings(tmp_path / "kiosk", "http://127.0.0.1:9", "no-backend")
+    with running_kiosk(settings) as running:
+        yield running

@@ -1,0 +1,118 @@
+"""After a citizen leaves, nothing of them is reachable from the kiosk's UI state."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from PySide6.QtCore import QUrl
+
+from kiosk.journey import Step
+from kiosk.ui.driver import SAMPLE_CITY, SAMPLE_STREET, walk_change_of_address
+from kiosk.ui.harness import RunningKiosk
+from peripherals.card import SAMPLE_HOLDER, format_file_number
+
+CITIZEN_TRACES = (
+    SAMPLE_STREET,
+    SAMPLE_CITY,
+    "H2X 1Y4",
+    SAMPLE_HOLDER.given_name,
+    SAMPLE_HOLDER.family_name,
+    SAMPLE_HOLDER.file_number,
+    format_file_number(SAMPLE_HOLDER.file_number),
+)
+VM_PROPERTIES = (
+    "fields",
+    "reviewRows",
+    "reference",
+    "errors",
+    "identityError",
+    "serviceTitle",
+    "saveError",
+    "printError",
+)
+
+
+def assert_nothing_of_the_citizen(kiosk: RunningKiosk, *extra: str) -> None:
+    traces = [t for t in (*CITIZEN_TRACES, *extra) if t]
+    texts = kiosk.driver.texts()
+    for trace in traces:
+        assert not any(trace in text for text in texts), f"{trace!r} still on screen"
+    vm = kiosk.ui.vm
+    for name in VM_PROPERTIES:
+        value = vm.property(name)
+        assert not value, f"vm.{name} still holds {value!r}"
+        assert not any(trace in repr(value) for trace in traces)
+    for item in kiosk.driver.items():
+        source = item.property("source")
+        if isinstance(source, QUrl) and source.toString().endswith((".png", ".jpg", ".svg")):
+            assert re.search(r"icons/[a-z-]+\.svg$", source.toString()), source.toString()
+    session = kiosk.services.journey.session
+    assert kiosk.services.journey.step is Step.ATTRACT
+    assert (session.service_id, session.identity, session.values, session.reference) == (
+        None,
+        None,
+        {},
+        None,
+    )
+
+
+def test_nothing_survives_a_completed_journey(offline_kiosk: RunningKiosk) -> None:
+    d = offline_kiosk.driver
+
+    async def journey() -> str:
+        reference = await walk_change_of_address(d, "fr")
+        await d.tap("newSessionButton")
+        await d.screen("attractScreen")
+        return reference
+
+    reference = offline_kiosk.run(journey())
+    assert_nothing_of_the_citizen(offline_kiosk, reference)
+
+
+def test_an_abandoned_session_is_wiped_after_a_visible_countdown(
+    offline_kiosk: RunningKiosk,
+) -> None:
+    d = offline_kiosk.driver
+    watch = offline_kiosk.services.inactivity
+    seen: list[str] = []
+
+    async def abandon() -> None:
+        await d.tap("attractTouchArea")
+        await d.tap("languageEn")
+        await d.tap("service_change-of-address")
+        await d.tap("demoCardButton")
+        await d.screen("formScreen")
+        await d.type_into("field_street", SAMPLE_STREET)
+        await d.type_into("field_city", SAMPLE_CITY)
+        # The citizen walks away: first the warning with its countdown...
+        watch.touch(time.monotonic() - (watch.timeout_s - watch.countdown_s) - 2)
+        countdown = await d.item("countdownText")
+        seen.append(str(countdown.property("text")))
+        await d.wait_for(lambda: str(countdown.property("text")) != seen[0], "the countdown")
+        seen.append(str(countdown.property("text")))
+        # ... then, with no touch, the wipe.
+        watch.touch(time.monotonic() - watch.timeout_s - 1)
+        await d.screen("attractScreen")
+
+    offline_kiosk.run(abandon())
+    assert "will be erased in" in seen[0]
+    assert seen[0] != seen[1]
+    assert_nothing_of_the_citizen(offline_kiosk)
+    assert offline_kiosk.services.outbox.stats().backlog == 0  # nothing was submitted
+
+
+def test_a_touch_during_the_countdown_keeps_the_session(offline_kiosk: RunningKiosk) -> None:
+    d = offline_kiosk.driver
+    watch = offline_kiosk.services.inactivity
+
+    async def come_back() -> None:
+        await d.tap("attractTouchArea")
+        await d.tap("languageFr")
+        await d.screen("serviceScreen")
+        watch.touch(time.monotonic() - (watch.timeout_s - watch.countdown_s) - 1)
+        await d.tap("stillHereButton")
+        await d.wait_for(lambda: d.find("timeoutOverlay") is None, "the warning to close")
+
+    offline_kiosk.run(come_back())
+    assert offline_kiosk.services.journey.step is Step.SERVICE

@@ -1,0 +1,196 @@
+"""Signalling messages: every message round-trips, and nothing from the wire crashes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from video.signaling import (
+    MAX_SIGNAL_BYTES,
+    SIGNAL_TYPES,
+    Answer,
+    CallRequest,
+    ErrorMessage,
+    Hangup,
+    HangupOutcome,
+    Offer,
+    QueuePosition,
+    SignalingError,
+    SignalMessage,
+    dump_signal,
+    parse_signal,
+)
+
+identifiers = st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,63}\Z")
+call_ids = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
+sdps = st.text(min_size=1, max_size=2_000)
+counts = st.integers(min_value=0, max_value=2**53)
+
+messages: st.SearchStrategy[SignalMessage] = st.one_of(
+    st.builds(
+        CallRequest,
+        kiosk_id=identifiers,
+        language=st.sampled_from(["fr", "en"]),
+        service_id=st.none() | identifiers,
+        reason=st.none() | st.text(max_size=500),
+    ),
+    st.builds(QueuePosition, position=counts, estimated_wait_s=counts),
+    st.builds(Offer, call_id=call_ids, sdp=sdps),
+    st.builds(Answer, call_id=call_ids, sdp=sdps),
+    st.builds(Hangup, call_id=call_ids, outcome=st.sampled_from(HangupOutcome)),
+    st.builds(
+        ErrorMessage,
+        code=st.from_regex(r"\A[a-z][a-z0-9_]{0,20}(\.[a-z0-9_]{1,20}){0,2}\Z"),
+        message=st.text(max_size=500),
+    ),
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+# Objects shaped like messages (known type, right version, random fields) reach the validator.
+message_like = st.fixed_dictionaries(
+    {"v": st.sampled_from([1, 1, 1, 2, "1", True, 1.0]), "type": st.sampled_from(SIGNAL_TYPES)},
+    optional={
+        key: json_values
+        for key in (
+            "kiosk_id",
+            "language",
+            "service_id",
+            "reason",
+            "position",
+            "estimated_wait_s",
+            "call_id",
+            "sdp",
+            "outcome",
+            "code",
+            "message",
+            "extra",
+        )
+    },
+)
+
+
+@given(messages)
+def test_every_message_round_trips(message: SignalMessage) -> None:
+    assert parse_signal(dump_signal(message)) == message
+    assert parse_signal(dump_signal(message).encode("utf-8")) == message
+
+
+@given(st.text() | st.binary())
+def test_arbitrary_input_parses_or_raises_signaling_error(raw: str | bytes) -> None:
+    with contextlib.suppress(SignalingError):
+        parse_signal(raw)
+
+
+@given(message_like)
+def test_message_shaped_input_parses_or_raises_signaling_error(document: dict[str, Any]) -> None:
+    try:
+        message = parse_signal(json.dumps(document))
+    except SignalingError:
+        return
+    assert parse_signal(dump_signal(message)) == message  # what we accept, we can relay
+
+
+def test_dumped_messages_carry_version_and_type() -> None:
+    wire = json.loads(dump_signal(Hangup(call_id="c1", outcome=HangupOutcome.CITIZEN_LEFT)))
+    assert wire == {"v": 1, "type": "hangup", "call_id": "c1", "outcome": "citizen_left"}
+
+
+def test_a_call_request_from_the_wire() -> None:
+    message = parse_signal(
+        '{"v": 1, "type": "call_request", "kiosk_id": "rimouski-01", "language": "fr",'
+        ' "service_id": "change-address", "reason": "Question sur mon dossier"}'
+    )
+    assert message == CallRequest(
+        kiosk_id="rimouski-01",
+        language="fr",
+        service_id="change-address",
+        reason="Question sur mon dossier",
+    )
+
+
+def wire(**fields: object) -> str:
+    return json.dumps({"v": 1, **fields})
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("", "signal.bad_json"),
+        ("{not json", "signal.bad_json"),
+        (b"\xff\xfe", "signal.bad_json"),
+        ("\ud800", "signal.bad_json"),
+        ('{"v": 1, "type": "error", "code": "x", "message": "\\ud800"}', "signal.bad_json"),
+        (
+            '{"v": 1, "type": "queue_position", "position": NaN, "estimated_wait_s": 0}',
+            "signal.bad_json",
+        ),
+        ("[" * 50_000, "signal.bad_json"),
+        ("[]", "signal.not_an_object"),
+        ('"hangup"', "signal.not_an_object"),
+        ('{"type": "hangup", "call_id": "c", "outcome": "resolved"}', "signal.unsupported_version"),
+        (wire(v=2, type="hangup"), "signal.unsupported_version"),
+        (wire(v=True, type="hangup"), "signal.unsupported_version"),
+        (wire(v=1.0, type="hangup"), "signal.unsupported_version"),
+        (wire(type="ice_candidate"), "signal.unknown_type"),
+        (wire(), "signal.unknown_type"),
+        (wire(type="hangup", call_id="c", outcome="bored"), "signal.invalid"),
+        (wire(type="hangup", call_id="c", outcome="resolved", extra=1), "signal.invalid"),
+        (wire(type="queue_position", position=-1, estimated_wait_s=0), "signal.invalid"),
+        (wire(type="queue_position", position="2", estimated_wait_s=0), "signal.invalid"),
+        (wire(type="call_request", kiosk_id="k", language="de"), "signal.invalid"),
+        (
+            wire(type="call_request", kiosk_id="k", language="fr", reason="x" * 501),
+            "signal.invalid",
+        ),
+        (wire(type="offer", call_id="c", sdp=""), "signal.invalid"),
+        (wire(type="offer", call_id="c", sdp="x" * 100_001), "signal.invalid"),
+        (wire(type="answer", call_id="../etc", sdp="v=0"), "signal.invalid"),
+        (wire(type="error", code="Not A Key", message="m"), "signal.invalid"),
+    ],
+)
+def test_bad_input_is_refused_with_a_stable_code(raw: str | bytes, code: str) -> None:
+    with pytest.raises(SignalingError) as caught:
+        parse_signal(raw)
+    assert caught.value.code == code
+    assert caught.value.__cause__ is None  # no pydantic or json internals attached
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [wire(type="offer", call_id="c", sdp="x" * MAX_SIGNAL_BYTES), b" " * (MAX_SIGNAL_BYTES + 1)],
+    ids=["text", "bytes"],
+)
+def test_oversized_messages_are_refused(raw: str | bytes) -> None:
+    with pytest.raises(SignalingError) as caught:
+        parse_signal(raw)
+    assert caught.value.code == "signal.too_large"
+
+
+def test_size_limit_counts_utf8_bytes_not_characters() -> None:
+    # "é" is two bytes: 100,000 of them fit the SDP limit but not the message limit.
+    raw = json.dumps(
+        {"v": 1, "type": "offer", "call_id": "c", "sdp": "é" * 100_000}, ensure_ascii=False
+    )
+    assert len(raw) < MAX_SIGNAL_BYTES < len(raw.encode())
+    with pytest.raises(SignalingError) as caught:
+        parse_signal(raw)
+    assert caught.value.code == "signal.too_large"
+    assert parse_signal(raw.replace("é" * 10_000, "", 1)).type == "offer"
+
+
+def test_errors_name_the_field_but_never_echo_its_value() -> None:
+    secret = "Mon numéro d'assurance sociale est 123 456 789"
+    raw = wire(type="call_request", kiosk_id="k", language="fr", reason=secret * 20)
+    with pytest.raises(SignalingError) as caught:
+        parse_signal(raw)
+    message = str(caught.value)
+    assert "reason" in message
+    assert "123 456 789" not in message
