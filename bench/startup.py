@@ -49,7 +49,9 @@ def time_to_first_frame(command: list[str], env: dict[str, str]) -> float:
     for line in done.stdout.splitlines():
         if line.startswith("first-frame "):
             return float(line.split()[1]) - started
-    raise RuntimeError(f"no first frame from {command[:3]}: {done.stdout[-500:]}{done.stderr[-2000:]}")
+    raise RuntimeError(
+        f"no first frame from {command[:3]}: {done.stdout[-500:]}{done.stderr[-2000:]}"
+    )
 
 
 def kiosk_env(root: Path) -> dict[str, str]:

@@ -81,4 +81,8 @@ class SubmissionDesk:
         except DeviceError as err:
             log.warning("receipt not printed: %s", err.code)
             return PrintOutcome(False, f"error.{err.code}")
+        except Exception:
+            # The transaction is saved whatever happens here; the citizen keeps the reference.
+            log.exception("receipt could not be produced")
+            return PrintOutcome(False, "error.unexpected")
         return PrintOutcome(True)

@@ -12,7 +12,9 @@ ROOT = Path(__file__).parents[1]
 QT_FREE_CONTRACT = "Qt only in kiosk.ui and kiosk.eservices"
 # Also catches imports hidden inside functions, which import-linter sees too, and
 # dynamic ones (importlib) which it does not.
-QT_IMPORT = re.compile(r"^\s*(from|import)\s+(PySide6|shiboken6|qasync)\b|import_module\(.(PySide6|qasync)", re.M)
+QT_IMPORT = re.compile(
+    r"^\s*(from|import)\s+(PySide6|shiboken6|qasync)\b|import_module\(.(PySide6|qasync)", re.M
+)
 
 
 def contracts() -> list[dict[str, object]]:

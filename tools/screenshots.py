@@ -51,7 +51,8 @@ class Photographer:
         await walk_change_of_address(d, self.language, snapshot=self.snap, show_form_errors=True)
         await d.tap("newSessionButton")
         await d.tap("attractTouchArea")
-        await d.screen("languageScreen")
+        await d.tap("languageFr" if self.language == "fr" else "languageEn")
+        await d.screen("serviceScreen")
         watch = self.kiosk.services.inactivity
         # As if the citizen had walked away a while ago: the warning shows.
         watch.touch(time.monotonic() - (watch.timeout_s - watch.countdown_s) - 3)

@@ -194,6 +194,7 @@ class KioskViewModel(QObject):
     printState = Property(str, lambda self: self._print_state, notify=outcomeChanged)
     printError = Property(str, lambda self: self._print_error, notify=outcomeChanged)
     countdown = Property(int, lambda self: self._countdown, notify=countdownChanged)
+    countdownTotal = Property(int, lambda self: int(self._watch.countdown_s), constant=True)
 
     # -- actions -------------------------------------------------------------
     @Slot()

@@ -89,9 +89,7 @@ def test_offline_kiosk_still_saves_and_prints(offline_kiosk: RunningKiosk) -> No
             assert status is not None
             seen["status"] = str(status.property("text"))
 
-    reference = offline_kiosk.run(
-        walk_change_of_address(d, "fr", snapshot=snapshot)
-    )
+    reference = offline_kiosk.run(walk_change_of_address(d, "fr", snapshot=snapshot))
     assert seen["status"].startswith("Enregistrée sur cette borne")
     stats = offline_kiosk.services.outbox.stats()
     assert stats.pending + stats.sending == 1

@@ -39,3 +39,20 @@ def test_incomplete_catalogue_is_refused(tmp_path: Path, toml: str, problem: str
     path.write_text(toml, encoding="utf-8")
     with pytest.raises(CatalogueTextError, match=re.escape(problem)):
         load_strings(path)
+
+
+def test_every_device_error_has_a_message_for_citizens() -> None:
+    import peripherals.card.errors as card_errors
+    import peripherals.printer.errors as printer_errors
+    from peripherals.errors import DeviceError
+
+    known = load_strings().table("en")
+    codes = {
+        cls.code
+        for module in (card_errors, printer_errors)
+        for cls in vars(module).values()
+        if isinstance(cls, type) and issubclass(cls, DeviceError) and cls.code.count(".") == 1
+    }
+    shown = {code for code in codes if not code.endswith(".error")}  # abstract bases
+    assert shown, "expected device error codes"
+    assert {f"error.{code}" for code in shown} - known.keys() == set()

@@ -10,9 +10,6 @@ import pytest
 
 from offline_queue.outbox import Outbox
 
-# Until the root conftest registers tests.fixtures.backend as a plugin.
-from tests.fixtures.backend import backend_app, backend_server  # noqa: F401
-
 
 class FakeClock:
     """A wall clock that moves only when told to."""

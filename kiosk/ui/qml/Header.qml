@@ -96,7 +96,6 @@ Rectangle {
         icon: "language-blue"
         text: vm.strings["common.other_language"]
         Accessible.name: vm.strings["common.other_language_name"]
-        implicitWidth: Theme.px(240)
         onClicked: vm.toggleLanguage()
     }
 }

@@ -25,7 +25,7 @@ Overlay {
         Rectangle {
             width: parent.width; height: Theme.px(16); radius: height / 2; color: "#E3E8EF"
             Rectangle { height: parent.height; radius: parent.radius; color: Theme.error
-                        width: parent.width * Math.max(vm.countdown, 0) / 20
+                        width: parent.width * Math.max(vm.countdown, 0) / vm.countdownTotal
                         Behavior on width { NumberAnimation { duration: 250 } } }
         }
         Row {
