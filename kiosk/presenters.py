@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from kiosk.catalogue import Catalogue, FieldKind, Service
+from kiosk.dates import format_date
 from kiosk.i18n import Language, Strings
 from kiosk.journey import CitizenSession
 from offline_queue.schemas import IdentityMethod
@@ -84,38 +85,6 @@ def review_rows(service: Service, session: CitizenSession, strings: Strings) -> 
     return rows
 
 
-_MONTHS = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
-
 def display_value(service: Service, field_id: str, value: str, language: Language) -> str:
     """A stored value as the citizen reads it (choice labels, long dates)."""
     if not value:
@@ -124,11 +93,5 @@ def display_value(service: Service, field_id: str, value: str, language: Languag
     if spec.kind is FieldKind.CHOICE:
         return next((c.label(language) for c in spec.choices if c.value == value), value)
     if spec.kind is FieldKind.DATE:
-        day = date.fromisoformat(value)
-        month = _MONTHS[language][day.month - 1]
-        return (
-            f"{day.day} {month} {day.year}"
-            if language == "fr"
-            else f"{month} {day.day}, {day.year}"
-        )
+        return format_date(date.fromisoformat(value), language)
     return value

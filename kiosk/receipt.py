@@ -24,6 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from kiosk.dates import format_timestamp
+
 Language = Literal["fr", "en"]
 
 RECEIPT_LABEL_KEYS: tuple[str, ...] = (
@@ -54,37 +56,6 @@ _FONT_FILES = {FONT_REGULAR: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
 # included): a development machine without fonts-dejavu-core still renders French.
 _VERA_FILES = {FONT_REGULAR: "Vera.ttf", FONT_BOLD: "VeraBd.ttf"}
 
-_MONTHS: dict[Language, tuple[str, ...]] = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
 
 @dataclass(frozen=True)
 class ReceiptData:
@@ -101,18 +72,6 @@ class ReceiptData:
     submitted_at: datetime
     tracking_url: str
     language: Language
-
-
-def format_timestamp(moment: datetime, language: Language) -> str:
-    """A date and time as people write them: ``22 novembre 2026, 14 h 05`` or
-    ``November 22, 2026, 2:05 PM`` (month names are ours, never the OS locale's)."""
-    month = _MONTHS[language][moment.month - 1]
-    if language == "fr":
-        day = "1er" if moment.day == 1 else str(moment.day)
-        return f"{day} {month} {moment.year}, {moment.hour} h {moment.minute:02d}"
-    hour = moment.hour % 12 or 12
-    meridiem = "AM" if moment.hour < 12 else "PM"
-    return f"{month} {moment.day}, {moment.year}, {hour}:{moment.minute:02d} {meridiem}"
 
 
 def render_receipt(data: ReceiptData, labels: Mapping[str, str]) -> bytes:

@@ -7,13 +7,13 @@ told "saved"; the receipt comes after and its failure never undoes the save.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.catalogue import Catalogue
 from kiosk.i18n import Strings
-from kiosk.receipt import RECEIPT_LABEL_KEYS, ReceiptData, render_receipt
 from offline_queue.outbox import Outbox
 from offline_queue.schemas import TransactionRecord
 from peripherals.errors import DeviceError
@@ -60,23 +60,18 @@ class SubmissionDesk:
         self._on_saved()
         return entry.idempotency_key
 
+    async def prepare(self) -> None:
+        """Load the receipt renderer (reportlab) in a worker thread after start-up.
+
+        It weighs about 0.15 s of imports: kept off the path to the first frame
+        and off the UI thread, and ready before the first citizen confirms.
+        """
+        await asyncio.to_thread(importlib.import_module, "kiosk.receipt")
+
     async def print_receipt(self, record: TransactionRecord) -> PrintOutcome:
         """Render the receipt off the UI thread and print it."""
-        service = self._catalogue.service(record.service_id)
-        agency = self._catalogue.agency(record.agency_id)
-        language = record.language
-        data = ReceiptData(
-            reference=record.reference,
-            service_title=service.title(language),
-            agency_name=agency.name(language),
-            site_name=self._catalogue.site.name(language),
-            submitted_at=record.submitted_at,
-            tracking_url=self._tracking_url.format(reference=record.reference),
-            language=language,
-        )
-        labels = self._strings.labels(RECEIPT_LABEL_KEYS, language)
         try:
-            pdf = await asyncio.to_thread(render_receipt, data, labels)
+            pdf = await asyncio.to_thread(self._render, record)
             await self._printer.print_pdf(pdf, title=f"receipt {record.reference}")
         except DeviceError as err:
             log.warning("receipt not printed: %s", err.code)
@@ -86,3 +81,19 @@ class SubmissionDesk:
             log.exception("receipt could not be produced")
             return PrintOutcome(False, "error.unexpected")
         return PrintOutcome(True)
+
+    def _render(self, record: TransactionRecord) -> bytes:
+        from kiosk.receipt import RECEIPT_LABEL_KEYS, ReceiptData, render_receipt
+
+        service = self._catalogue.service(record.service_id)
+        language = record.language
+        data = ReceiptData(
+            reference=record.reference,
+            service_title=service.title(language),
+            agency_name=self._catalogue.agency(record.agency_id).name(language),
+            site_name=self._catalogue.site.name(language),
+            submitted_at=record.submitted_at,
+            tracking_url=self._tracking_url.format(reference=record.reference),
+            language=language,
+        )
+        return render_receipt(data, self._strings.labels(RECEIPT_LABEL_KEYS, language))

@@ -64,6 +64,7 @@ class RunningKiosk:
     async def _with_sync_worker(self, scenario: Coroutine[Any, Any, T]) -> T:
         worker = asyncio.ensure_future(self.services.sync_worker.run())
         try:
+            await self.services.desk.prepare()
             return await scenario
         finally:
             worker.cancel()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
@@ -90,13 +91,18 @@ class KioskUi:
             app.installEventFilter(self._activity)
 
     def close(self) -> None:
-        """Tear the screens down before the view model they bind to."""
+        """Tear the screens down, now, while the view model they bind to still exists.
+
+        The QML context holds a plain pointer to the view model: an engine left
+        for a later deleteLater() could outlive it and evaluate a binding on freed
+        memory (seen as a segfault in the next test's event loop).
+        """
         app = QGuiApplication.instance()
         if app is not None:
             app.removeEventFilter(self._activity)
+        self.vm.stop()
         self.window.close()
-        self.engine.deleteLater()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        shiboken6.delete(self.engine)
 
 
 def ensure_display() -> bool:
@@ -161,6 +167,7 @@ async def _serve(ui: KioskUi, stop: asyncio.Event) -> None:
     """Sync in the background until asked to stop; tasks live only while the loop runs."""
     worker = asyncio.ensure_future(ui.services.sync_worker.run())
     try:
+        await ui.services.desk.prepare()
         await stop.wait()
     finally:
         worker.cancel()

@@ -382,6 +382,13 @@ class KioskViewModel(QObject):
             self._print_error = self._strings.text(outcome.error_code, self._lang)
         self.outcomeChanged.emit()
 
+    def stop(self) -> None:
+        """No more ticks or timers: the kiosk is shutting down."""
+        self._ticker.stop()
+        self._thanks_timer.stop()
+        for task in list(self._tasks):
+            task.cancel()
+
     async def settle(self) -> None:
         """Let background steps (a card read, a receipt) finish, e.g. before shutdown."""
         if self._tasks:

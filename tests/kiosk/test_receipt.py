@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from kiosk.dates import format_timestamp
 from kiosk.receipt import (
     DEJAVU_DIR,
     RECEIPT_LABEL_KEYS,
     ReceiptData,
-    format_timestamp,
     render_receipt,
 )
 

@@ -89,6 +89,7 @@ Rectangle {
 
     KioskButton {
         objectName: "languageButton"
+        visible: vm.step !== "language"
         anchors.right: parent.right
         anchors.rightMargin: Theme.px(40)
         anchors.verticalCenter: band.verticalCenter
