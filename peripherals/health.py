@@ -61,3 +61,19 @@ class DeviceHealth:
     def from_error(cls, error: DeviceError) -> DeviceHealth:
         """A fault report carrying the code of the error that revealed it."""
         return cls.fault(error.code, error.detail)
+
+
+@dataclass(frozen=True)
+class SelfTestResult:
+    """What a technician's self-test found: passed or not, why, and what it produced.
+
+    ``code`` is a translation key (``selftest.ok``, ``printer.paper_out``...);
+    ``artifact`` carries what the test made, for the technician to look at (a
+    captured frame as JPEG, the printed test page as PDF), never personal data.
+    """
+
+    passed: bool
+    code: str
+    detail: str = ""
+    duration_ms: float = 0.0
+    artifact: bytes | None = None

@@ -10,4 +10,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="vg-test-cache-")
 
-pytest_plugins = ["tests.fixtures.backend"]
+pytest_plugins = [
+    "tests.fixtures.backend",
+    "tests.fixtures.postgres",
+    "tests.fixtures.pcscd",
+    "tests.fixtures.cups",
+]
