@@ -79,23 +79,34 @@ class KioskDriver:
         assert found is not None
         return found
 
-    def reveal(self, item: QQuickItem) -> None:
-        """Scroll the enclosing list so ``item`` is in view, as a citizen's swipe would."""
+    def reveal(self, item: QQuickItem) -> bool:
+        """Scroll the enclosing list so ``item`` is in view, as a citizen's swipe would.
+
+        Returns whether it had to scroll.
+        """
         parent = item.parentItem()
         while parent is not None:
             if parent.property("contentY") is not None and parent.property("contentHeight"):
                 view_height = parent.height()
                 top = item.mapToItem(parent.property("contentItem"), QPointF(0, 0)).y()
                 max_y = max(0.0, float(parent.property("contentHeight")) - view_height)
+                bottom = top + item.height()
+                current = float(parent.property("contentY"))
+                if top >= current and bottom <= current + view_height:
+                    return False  # already in view
                 parent.setProperty("contentY", min(max(0.0, top - 40), max_y))
-                return
+                return True
             parent = parent.parentItem()
+        return False
 
     async def tap(self, name: str) -> None:
         """Touch the centre of the item called ``name``."""
         await self.wait_for(self.window.isExposed, "the window to be shown")
         item = await self.item(name)
-        self.reveal(item)
+        for _ in range(5):  # scrolling may move the layout (the keyboard slides in): redo
+            if not self.reveal(item):
+                break
+            await self.settle()
         await self.wait_for(item.isEnabled, f"{name!r} enabled")
         centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
         await self._outside_task(
@@ -107,6 +118,10 @@ class KioskDriver:
     async def type_into(self, name: str, text: str) -> None:
         """Touch a field and type ``text`` on the keyboard."""
         await self.tap(name)
+        keyboard = self.find("keyboard")
+        if keyboard is not None:  # the on-screen keyboard slides in before typing starts
+            await self.wait_for(lambda: keyboard.property("active"), "the on-screen keyboard")
+            await self.settle()
 
         def press_keys() -> None:
             for char in text:
@@ -137,8 +152,8 @@ class KioskDriver:
         await asyncio.sleep(0.01)
 
     async def settle(self) -> None:
-        """Give the scene a few frames to lay out and paint."""
-        for _ in range(5):
+        """Give the scene time to lay out, animate (150 ms at most) and paint."""
+        for _ in range(6):
             await asyncio.sleep(0.03)
 
     async def screen(self, name: str) -> None:
