@@ -29,17 +29,22 @@ RECEIPT_DPI = 200
 class Photographer:
     """Saves what the kiosk shows, under names like ``review-fr.png``."""
 
-    def __init__(self, kiosk: RunningKiosk, language: str, out_dir: Path) -> None:
+    def __init__(
+        self, kiosk: RunningKiosk, language: str, out_dir: Path, *, high_contrast: bool
+    ) -> None:
         self.kiosk = kiosk
         self.d: KioskDriver = kiosk.driver
         self.language = language
         self.out_dir = out_dir
+        self.suffix = f"{language}-hc" if high_contrast else language
+        if high_contrast:
+            kiosk.ui.vm.toggleContrast()
 
     async def snap(self, name: str) -> None:
         """Save the window as it is now; on the identify screen, the help too."""
         await self.d.settle()
         image = self.d.window.grabWindow().scaledToWidth(SHOT_WIDTH)
-        image.save(str(self.out_dir / f"{name}-{self.language}.png"))
+        image.save(str(self.out_dir / f"{name}-{self.suffix}.png"))
         if name == "identify":
             await self.d.tap("helpButton")
             await self.snap("help")
@@ -50,6 +55,8 @@ class Photographer:
         d = self.d
         await walk_change_of_address(d, self.language, snapshot=self.snap, show_form_errors=True)
         await d.tap("newSessionButton")
+        if self.suffix.endswith("-hc"):
+            self.kiosk.ui.vm.toggleContrast()  # the wipe brought the standard display back
         await d.tap("attractTouchArea")
         await d.tap("languageFr" if self.language == "fr" else "languageEn")
         await d.screen("serviceScreen")
@@ -65,11 +72,13 @@ def main(out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vg-shots-") as tmp:
         for language in ("fr", "en"):
-            root = Path(tmp) / language
-            # Port 9 (discard) on loopback: nothing answers, as in a network cut.
-            settings = local_settings(root, "http://127.0.0.1:9", "offline-demo-token")
-            with running_kiosk(settings) as kiosk:
-                kiosk.run(Photographer(kiosk, language, out_dir).scenario())
+            for high_contrast in (False, True):
+                root = Path(tmp) / f"{language}-{high_contrast}"
+                # Port 9 (discard) on loopback: nothing answers, as in a network cut.
+                settings = local_settings(root, "http://127.0.0.1:9", "offline-demo-token")
+                with running_kiosk(settings) as kiosk:
+                    shots = Photographer(kiosk, language, out_dir, high_contrast=high_contrast)
+                    kiosk.run(shots.scenario())
             receipts = sorted((root / "printed").glob("*.pdf"))
             render_pdf(receipts[-1], out_dir / f"receipt-{language}.png")
     print(f"screenshots written to {out_dir}")

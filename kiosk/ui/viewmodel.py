@@ -30,6 +30,7 @@ from peripherals.card.simulator import SimulatedCardReader
 
 log = logging.getLogger(__name__)
 TICK_MS = 250  # countdown refresh; a quarter second reads as smooth seconds
+TEXT_SCALES = (1.0, 1.2, 1.4)  # beyond 1.4 the two-column form no longer fits 1080p
 
 
 class KioskViewModel(QObject):
@@ -42,6 +43,7 @@ class KioskViewModel(QObject):
     outcomeChanged = Signal()
     countdownChanged = Signal()
     errorsChanged = Signal()
+    displayChanged = Signal()
 
     def __init__(
         self,
@@ -71,6 +73,8 @@ class KioskViewModel(QObject):
         self._tasks: set[asyncio.Task[None]] = set()
         self._reset_outcome()
         self._countdown = -1
+        self._high_contrast = False
+        self._text_scale_index = 0
         self._card.add_listener(self._on_card_event)
         self._ticker = QTimer(self)
         self._ticker.setInterval(TICK_MS)
@@ -196,7 +200,24 @@ class KioskViewModel(QObject):
     countdown = Property(int, lambda self: self._countdown, notify=countdownChanged)
     countdownTotal = Property(int, lambda self: int(self._watch.countdown_s), constant=True)
 
+    highContrast = Property(bool, lambda self: self._high_contrast, notify=displayChanged)
+    textScale = Property(
+        float, lambda self: TEXT_SCALES[self._text_scale_index], notify=displayChanged
+    )
+
     # -- actions -------------------------------------------------------------
+    @Slot()
+    def toggleContrast(self) -> None:
+        """High-contrast colours on or off, for this citizen only."""
+        self._high_contrast = not self._high_contrast
+        self.displayChanged.emit()
+
+    @Slot()
+    def cycleTextSize(self) -> None:
+        """Larger text, in steps, then back to normal."""
+        self._text_scale_index = (self._text_scale_index + 1) % len(TEXT_SCALES)
+        self.displayChanged.emit()
+
     @Slot()
     def start(self) -> None:
         """Touch on the attract screen."""
@@ -309,6 +330,10 @@ class KioskViewModel(QObject):
         self._journey.wipe()
         self._reset_outcome()
         self._countdown = -1
+        # The next citizen starts from the standard display.
+        self._high_contrast = False
+        self._text_scale_index = 0
+        self.displayChanged.emit()
         self._emit_all()
         self.countdownChanged.emit()
 

@@ -47,6 +47,9 @@ def assert_nothing_of_the_citizen(kiosk: RunningKiosk, *extra: str) -> None:
         source = item.property("source")
         if isinstance(source, QUrl) and source.toString().endswith((".png", ".jpg", ".svg")):
             assert re.search(r"icons/[a-z-]+\.svg$", source.toString()), source.toString()
+    # Display choices are the citizen's too: the next one starts from the standard display.
+    assert not vm.property("highContrast")
+    assert vm.property("textScale") == 1.0
     session = kiosk.services.journey.session
     assert kiosk.services.journey.step is Step.ATTRACT
     assert (session.service_id, session.identity, session.values, session.reference) == (
@@ -59,6 +62,8 @@ def assert_nothing_of_the_citizen(kiosk: RunningKiosk, *extra: str) -> None:
 
 def test_nothing_survives_a_completed_journey(offline_kiosk: RunningKiosk) -> None:
     d = offline_kiosk.driver
+    offline_kiosk.ui.vm.toggleContrast()
+    offline_kiosk.ui.vm.cycleTextSize()
 
     async def journey() -> str:
         reference = await walk_change_of_address(d, "fr")

@@ -12,7 +12,7 @@ Overlay {
         Text {
             width: parent.width; wrapMode: Text.WordWrap
             text: vm.strings["cancel.title"]
-            font.family: Theme.fontFamily; font.pixelSize: Theme.px(46); font.bold: true; color: Theme.text
+            font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(46); font.bold: true; color: Theme.text
             Accessible.role: Accessible.Heading; Accessible.name: text
         }
         Row {

@@ -12,7 +12,7 @@ Column {
     Text {
         text: root.field.label
         font.family: Theme.fontFamily
-        font.pixelSize: Theme.px(30)
+        font.pixelSize: Theme.fpx(30)
         font.bold: true
         color: Theme.text
         width: parent.width
@@ -22,7 +22,7 @@ Column {
         visible: root.field.help !== ""
         text: root.field.help
         font.family: Theme.fontFamily
-        font.pixelSize: Theme.px(24)
+        font.pixelSize: Theme.fpx(24)
         color: Theme.muted
         width: parent.width
         wrapMode: Text.WordWrap
@@ -37,14 +37,14 @@ Column {
         spacing: Theme.px(12)
         Rectangle {
             width: Theme.px(34); height: width; radius: width / 2; color: Theme.error
-            Text { anchors.centerIn: parent; text: "!"; color: "white"; font.bold: true; font.pixelSize: Theme.px(24) }
+            Text { anchors.centerIn: parent; text: "!"; color: Theme.textOnError; font.bold: true; font.pixelSize: Theme.fpx(24) }
         }
         Text {
             objectName: "error_" + root.field.id
             text: root.error
             color: Theme.error
             font.family: Theme.fontFamily
-            font.pixelSize: Theme.px(26)
+            font.pixelSize: Theme.fpx(26)
             font.bold: true
             Accessible.role: Accessible.AlertMessage
             Accessible.name: text
@@ -58,7 +58,7 @@ Column {
             text: root.field.value
             maximumLength: root.field.maxLength
             font.family: Theme.fontFamily
-            font.pixelSize: Theme.px(34)
+            font.pixelSize: Theme.fpx(34)
             height: Theme.px(96)
             leftPadding: Theme.px(24)
             inputMethodHints: root.field.kind === "phone" ? Qt.ImhDialableCharactersOnly
@@ -86,9 +86,9 @@ Column {
                 KioskButton {
                     objectName: "choice_" + root.field.id + "_" + modelData.value
                     kind: parent.selected === modelData.value ? "primary" : "secondary"
-                    icon: parent.selected === modelData.value ? "check-white" : ""
+                    icon: parent.selected === modelData.value ? "check" : ""
                     text: modelData.label
-                    fontSize: Theme.px(28)
+                    fontSize: Theme.fpx(28)
                     Accessible.role: Accessible.RadioButton
                     Accessible.checked: parent.selected === modelData.value
                     onClicked: { parent.selected = modelData.value; vm.setField(root.field.id, modelData.value) }
@@ -139,20 +139,20 @@ Column {
                         objectName: "date_" + root.field.id + "_" + modelData.part + "_minus"
                         anchors.left: parent.left; anchors.verticalCenter: parent.verticalCenter
                         anchors.leftMargin: Theme.px(6)
-                        implicitWidth: Theme.minTouch; kind: "quiet"; text: "−"; fontSize: Theme.px(44)
+                        implicitWidth: Theme.minTouch; kind: "quiet"; text: "−"; fontSize: Theme.fpx(44)
                         Accessible.name: modelData.label + " −"
                         onClicked: picker.shift(-modelData.days, -modelData.months)
                     }
                     Column {
                         anchors.centerIn: parent
-                        Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.label; font.family: Theme.fontFamily; font.pixelSize: Theme.px(20); color: Theme.muted }
-                        Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.text; font.family: Theme.fontFamily; font.pixelSize: Theme.px(34); font.bold: true; color: Theme.text }
+                        Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.label; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(20); color: Theme.muted }
+                        Text { anchors.horizontalCenter: parent.horizontalCenter; text: modelData.text; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(34); font.bold: true; color: Theme.text }
                     }
                     KioskButton {
                         objectName: "date_" + root.field.id + "_" + modelData.part + "_plus"
                         anchors.right: parent.right; anchors.verticalCenter: parent.verticalCenter
                         anchors.rightMargin: Theme.px(6)
-                        implicitWidth: Theme.minTouch; kind: "quiet"; text: "+"; fontSize: Theme.px(44)
+                        implicitWidth: Theme.minTouch; kind: "quiet"; text: "+"; fontSize: Theme.fpx(44)
                         Accessible.name: modelData.label + " +"
                         onClicked: picker.shift(modelData.days, modelData.months)
                     }

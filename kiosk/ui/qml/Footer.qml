@@ -21,7 +21,7 @@ Rectangle {
             objectName: "backButton"
             visible: vm.canGoBack
             kind: "secondary"
-            icon: "back-blue"
+            icon: "back"
             text: vm.strings["common.back"]
             onClicked: vm.back()
         }
@@ -38,7 +38,7 @@ Rectangle {
         anchors.rightMargin: Theme.px(48)
         anchors.verticalCenter: parent.verticalCenter
         kind: "help"
-        icon: "person-white"
+        icon: "person"
         text: vm.strings["common.help"]
         onClicked: root.helpRequested()
     }

@@ -3,7 +3,7 @@ import QtQuick
 // Top band: the office, where the citizen is in the journey, and the language.
 Rectangle {
     id: root
-    height: band.height + (steps.visible ? stepBand.height : 0)
+    height: band.height + (stepBand.visible ? stepBand.height : 0)
     color: Theme.primary
 
     Item {
@@ -18,7 +18,7 @@ Rectangle {
             anchors.verticalCenter: parent.verticalCenter
             spacing: Theme.px(20)
             Image {
-                source: "icons/building-white.svg"
+                source: "icons/building-" + Theme.iconOnPrimary + ".svg"
                 width: Theme.px(56); height: width
                 sourceSize.width: width; sourceSize.height: height
                 anchors.verticalCenter: parent.verticalCenter
@@ -26,9 +26,9 @@ Rectangle {
             Text {
                 objectName: "siteName"
                 text: vm.siteName
-                color: "white"
+                color: Theme.textOnPrimary
                 font.family: Theme.fontFamily
-                font.pixelSize: Theme.px(30)
+                font.pixelSize: Theme.fpx(30)
                 font.bold: true
                 anchors.verticalCenter: parent.verticalCenter
             }
@@ -36,67 +36,90 @@ Rectangle {
     }
 
     Rectangle {
+        visible: Theme.hc
+        anchors.bottom: band.bottom
+        width: parent.width; height: Theme.px(2); color: Theme.border
+    }
+    Rectangle {
         id: stepBand
-        visible: steps.visible
+        visible: vm.stepNumber > 0
         anchors.top: band.bottom
         width: parent.width
         height: Theme.px(84)
-        color: "#E4ECF5"
-    }
-    Row {
-        id: steps
-        visible: vm.stepNumber > 0
-        anchors.centerIn: stepBand
-        spacing: Theme.px(14)
-        Accessible.role: Accessible.StaticText
-        Accessible.name: vm.strings["common.step"].replace("{n}", vm.stepNumber).replace("{total}", vm.stepCount)
-        Repeater {
-            model: ["step.service", "step.identify", "step.form", "step.review"]
-            Row {
-                spacing: Theme.px(10)
-                readonly property int number: index + 1
-                readonly property bool current: number === vm.stepNumber
-                readonly property bool done: number < vm.stepNumber
-                Rectangle {
-                    width: Theme.px(44); height: width; radius: width / 2
-                    color: parent.current ? Theme.primary : (parent.done ? Theme.success : "white")
-                    border.color: parent.done ? Theme.success : Theme.primary; border.width: Theme.px(2)
-                    anchors.verticalCenter: parent.verticalCenter
-                    Text {
-                        anchors.centerIn: parent
-                        text: parent.parent.done ? "✓" : parent.parent.number
-                        color: parent.parent.current || parent.parent.done ? "white" : Theme.primary
-                        font.family: Theme.fontFamily
-                        font.pixelSize: Theme.px(24); font.bold: true
+        color: Theme.stepBand
+        Row {
+            id: steps
+            anchors.centerIn: parent
+            spacing: Theme.px(14)
+            Accessible.role: Accessible.StaticText
+            Accessible.name: vm.strings["common.step"].replace("{n}", vm.stepNumber).replace("{total}", vm.stepCount)
+            Repeater {
+                model: ["step.service", "step.identify", "step.form", "step.review"]
+                Row {
+                    spacing: Theme.px(10)
+                    readonly property int number: index + 1
+                    readonly property bool current: number === vm.stepNumber
+                    readonly property bool done: number < vm.stepNumber
+                    Rectangle {
+                        width: Theme.px(44); height: width; radius: width / 2
+                        color: parent.current ? Theme.accent : (parent.done ? Theme.success : Theme.surface)
+                        border.color: parent.done ? Theme.success : (Theme.hc ? Theme.text : Theme.primary); border.width: Theme.px(2)
+                        anchors.verticalCenter: parent.verticalCenter
+                        Text {
+                            anchors.centerIn: parent
+                            text: parent.parent.done ? "✓" : parent.parent.number
+                            color: parent.parent.current ? Theme.textOnAccent : parent.parent.done ? Theme.textOnSuccess : Theme.text
+                            font.family: Theme.fontFamily
+                            font.pixelSize: Theme.fpx(24); font.bold: true
+                        }
                     }
-                }
-                Text {
-                    text: vm.strings[modelData]
-                    color: parent.current ? Theme.primary : Theme.muted
-                    font.family: Theme.fontFamily
-                    font.pixelSize: Theme.px(24)
-                    font.bold: parent.current
-                    anchors.verticalCenter: parent.verticalCenter
-                }
-                Rectangle {
-                    visible: index < 3
-                    width: Theme.px(48); height: Theme.px(3); color: Theme.border
-                    anchors.verticalCenter: parent.verticalCenter
+                    Text {
+                        text: vm.strings[modelData]
+                        color: parent.current ? Theme.text : Theme.muted
+                        font.family: Theme.fontFamily
+                        font.pixelSize: Theme.fpx(24)
+                        font.bold: parent.current
+                        anchors.verticalCenter: parent.verticalCenter
+                    }
+                    Rectangle {
+                        visible: index < 3
+                        width: Theme.px(48); height: Theme.px(3); color: Theme.border
+                        anchors.verticalCenter: parent.verticalCenter
+                    }
                 }
             }
         }
     }
-
-    KioskButton {
-        objectName: "languageButton"
-        visible: vm.step !== "language"
+    Row {
         anchors.right: parent.right
         anchors.rightMargin: Theme.px(40)
         anchors.verticalCenter: band.verticalCenter
+        spacing: Theme.px(16)
+        KioskButton {
+            objectName: "textSizeButton"
+            kind: "secondary"
+            text: "Aa"
+            implicitWidth: Theme.minTouch + Theme.px(24)
+            Accessible.name: vm.strings["common.text_size"]
+            onClicked: vm.cycleTextSize()
+        }
+        KioskButton {
+            objectName: "contrastButton"
+            kind: "secondary"
+            text: "◐"
+            fontSize: Theme.px(40)
+            implicitWidth: Theme.minTouch + Theme.px(24)
+            Accessible.name: vm.strings["common.contrast"]
+            onClicked: vm.toggleContrast()
+        }
+    KioskButton {
+        objectName: "languageButton"
+        visible: vm.step !== "language"
         kind: "secondary"
-        icon: "language-blue"
+        icon: "language"
         text: vm.strings["common.other_language"]
         Accessible.name: vm.strings["common.other_language_name"]
         onClicked: vm.toggleLanguage()
+    }
     }
 }

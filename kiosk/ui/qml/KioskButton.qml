@@ -7,8 +7,13 @@ Rectangle {
     property string text: ""
     property string kind: "primary"
     property string icon: ""
-    property int fontSize: Theme.px(32)
+    property int fontSize: Theme.fpx(32)
     signal clicked()
+    readonly property bool filled: kind === "primary" || kind === "help" || kind === "danger"
+    readonly property color foreground: kind === "help" ? Theme.textOnHelp
+                                      : kind === "danger" ? Theme.textOnError
+                                      : filled ? Theme.textOnAccent : Theme.accent
+    readonly property string iconColour: filled ? Theme.iconOnAccent : Theme.iconOnSurface
 
     readonly property int iconSpace: icon !== "" ? Theme.px(56) : 0
     implicitHeight: Math.max(Theme.minTouch, label.height + Theme.px(40))
@@ -20,9 +25,9 @@ Rectangle {
         switch (kind) {
         case "primary": return pressed ? Theme.accentPressed : Theme.accent
         case "help": return pressed ? Theme.helpPressed : Theme.help
-        case "danger": return pressed ? "#8C1D18" : Theme.error
-        case "quiet": return pressed ? "#E3E8EF" : "transparent"
-        default: return pressed ? "#E3E8EF" : Theme.surface
+        case "danger": return pressed ? Theme.errorPressed : Theme.error
+        case "quiet": return pressed ? Theme.pressedSurface : "transparent"
+        default: return pressed ? Theme.pressedSurface : Theme.surface
         }
     }
     border.width: kind === "secondary" ? Theme.px(3) : 0
@@ -39,7 +44,7 @@ Rectangle {
         spacing: Theme.px(16)
         Image {
             visible: root.icon !== ""
-            source: root.icon !== "" ? "icons/" + root.icon + ".svg" : ""
+            source: root.icon !== "" ? "icons/" + root.icon + "-" + root.iconColour + ".svg" : ""
             width: Theme.px(40); height: width
             sourceSize.width: width; sourceSize.height: height
             anchors.verticalCenter: parent.verticalCenter
@@ -50,7 +55,7 @@ Rectangle {
             font.family: Theme.fontFamily
             font.pixelSize: root.fontSize
             font.bold: root.kind !== "quiet"
-            color: (root.kind === "secondary" || root.kind === "quiet") ? Theme.accent : "white"
+            color: root.foreground
             anchors.verticalCenter: parent.verticalCenter
             width: Math.min(implicitWidth, root.width - Theme.px(72) - root.iconSpace)
             wrapMode: Text.WordWrap

@@ -12,6 +12,8 @@ Window {
     color: Theme.background
 
     Binding { target: Theme; property: "s"; value: Math.min(window.width / 1920, window.height / 1080) }
+    Binding { target: Theme; property: "highContrast"; value: vm.highContrast }
+    Binding { target: Theme; property: "textScale"; value: vm.textScale }
 
     readonly property var screens: ({
         attract: "AttractScreen.qml", language: "LanguageScreen.qml", service: "ServiceScreen.qml",

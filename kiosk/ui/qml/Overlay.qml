@@ -6,7 +6,7 @@ Rectangle {
     default property alias content: card.data
     property int cardWidth: Theme.px(1100)
     anchors.fill: parent
-    color: "#99101A26"
+    color: Theme.scrim
     visible: false
     MouseArea { anchors.fill: parent }
     Rectangle {
@@ -16,5 +16,7 @@ Rectangle {
         height: childrenRect.height + Theme.px(96)
         radius: Theme.px(20)
         color: Theme.surface
+        border.width: Theme.hc ? Theme.px(3) : 0
+        border.color: Theme.border
     }
 }

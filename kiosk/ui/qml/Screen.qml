@@ -22,7 +22,7 @@ Item {
             width: parent.width
             wrapMode: Text.WordWrap
             font.family: Theme.fontFamily
-            font.pixelSize: Theme.px(52)
+            font.pixelSize: Theme.fpx(52)
             font.bold: true
             color: Theme.text
             Accessible.role: Accessible.Heading
@@ -34,7 +34,7 @@ Item {
             width: parent.width
             wrapMode: Text.WordWrap
             font.family: Theme.fontFamily
-            font.pixelSize: Theme.px(28)
+            font.pixelSize: Theme.fpx(28)
             color: Theme.muted
         }
     }

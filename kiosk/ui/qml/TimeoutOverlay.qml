@@ -11,7 +11,7 @@ Overlay {
         spacing: Theme.px(28)
         Text {
             text: vm.strings["timeout.title"]
-            font.family: Theme.fontFamily; font.pixelSize: Theme.px(52); font.bold: true
+            font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(52); font.bold: true
             color: Theme.text
             Accessible.role: Accessible.AlertMessage; Accessible.name: text
         }
@@ -19,18 +19,18 @@ Overlay {
             objectName: "countdownText"
             width: parent.width; wrapMode: Text.WordWrap
             text: vm.strings["timeout.body"].replace("{seconds}", Math.max(vm.countdown, 0))
-            font.family: Theme.fontFamily; font.pixelSize: Theme.px(34)
+            font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(34)
             color: Theme.text
         }
         Rectangle {
-            width: parent.width; height: Theme.px(16); radius: height / 2; color: "#E3E8EF"
+            width: parent.width; height: Theme.px(16); radius: height / 2; color: Theme.pressedSurface
             Rectangle { height: parent.height; radius: parent.radius; color: Theme.error
                         width: parent.width * Math.max(vm.countdown, 0) / vm.countdownTotal
                         Behavior on width { NumberAnimation { duration: 250 } } }
         }
         Row {
             spacing: Theme.px(24)
-            KioskButton { objectName: "stillHereButton"; text: vm.strings["timeout.continue"]; icon: "check-white"; onClicked: vm.userActivity() }
+            KioskButton { objectName: "stillHereButton"; text: vm.strings["timeout.continue"]; icon: "check"; onClicked: vm.userActivity() }
             KioskButton { objectName: "timeoutEndButton"; kind: "secondary"; text: vm.strings["timeout.end"]; onClicked: vm.newSession() }
         }
     }

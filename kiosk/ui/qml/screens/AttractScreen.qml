@@ -19,15 +19,15 @@ Rectangle {
         spacing: Theme.px(36)
         Image {
             anchors.horizontalCenter: parent.horizontalCenter
-            source: "../icons/building-white.svg"
+            source: "../icons/building-" + Theme.iconOnPrimary + ".svg"
             width: Theme.px(150); height: width
             sourceSize.width: width; sourceSize.height: height
         }
         Text {
             anchors.horizontalCenter: parent.horizontalCenter
             text: vm.siteName
-            color: "#C9DAEE"
-            font.family: Theme.fontFamily; font.pixelSize: Theme.px(34)
+            color: Theme.subtleOnPrimary
+            font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(34)
         }
         Row {
             anchors.horizontalCenter: parent.horizontalCenter
@@ -38,15 +38,15 @@ Rectangle {
                 Column {
                     spacing: Theme.px(16)
                     width: Theme.px(640)
-                    Text { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: modelData[0]; color: "white"; font.family: Theme.fontFamily; font.pixelSize: Theme.px(96); font.bold: true }
-                    Text { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: modelData[1]; color: "white"; font.family: Theme.fontFamily; font.pixelSize: Theme.px(34); lineHeight: 1.15 }
+                    Text { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: modelData[0]; color: Theme.textOnPrimary; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(96); font.bold: true }
+                    Text { width: parent.width; horizontalAlignment: Text.AlignHCenter; text: modelData[1]; color: Theme.textOnPrimary; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(34); lineHeight: 1.15 }
                 }
             }
         }
         Rectangle {
             anchors.horizontalCenter: parent.horizontalCenter
             width: Theme.px(1120); height: Theme.px(150); radius: Theme.px(75)
-            color: "white"
+            color: Theme.hc ? Theme.accent : "#FFFFFF"
             SequentialAnimation on opacity {
                 loops: Animation.Infinite
                 NumberAnimation { from: 1.0; to: 0.82; duration: 1400; easing.type: Easing.InOutQuad }
@@ -54,8 +54,8 @@ Rectangle {
             }
             Column {
                 anchors.centerIn: parent
-                Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Touchez l'écran pour commencer"; color: Theme.primary; font.family: Theme.fontFamily; font.pixelSize: Theme.px(40); font.bold: true }
-                Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Touch the screen to start"; color: Theme.accent; font.family: Theme.fontFamily; font.pixelSize: Theme.px(32) }
+                Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Touchez l'écran pour commencer"; color: Theme.hc ? Theme.textOnAccent : Theme.primary; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(40); font.bold: true }
+                Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Touch the screen to start"; color: Theme.hc ? Theme.textOnAccent : Theme.accent; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(32) }
             }
         }
     }

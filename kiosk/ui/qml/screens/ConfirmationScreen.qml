@@ -16,12 +16,12 @@ Screen {
             Column {
                 anchors.centerIn: parent
                 spacing: Theme.px(12)
-                Text { anchors.horizontalCenter: parent.horizontalCenter; text: vm.strings["confirmation.reference"]; font.family: Theme.fontFamily; font.pixelSize: Theme.px(32); color: Theme.success }
+                Text { anchors.horizontalCenter: parent.horizontalCenter; text: vm.strings["confirmation.reference"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(32); color: Theme.success }
                 Text {
                     objectName: "referenceText"
                     anchors.horizontalCenter: parent.horizontalCenter
                     text: vm.reference
-                    font.family: "DejaVu Sans Mono"; font.pixelSize: Theme.px(96); font.bold: true; font.letterSpacing: Theme.px(6)
+                    font.family: "DejaVu Sans Mono"; font.pixelSize: Theme.fpx(96); font.bold: true; font.letterSpacing: Theme.px(6)
                     color: Theme.text
                     Accessible.role: Accessible.StaticText
                     Accessible.name: vm.strings["confirmation.reference"] + " " + vm.reference.split("").join(" ")
@@ -32,7 +32,7 @@ Screen {
             objectName: "syncStatus"
             width: parent.width; wrapMode: Text.WordWrap
             text: vm.synced ? vm.strings["confirmation.sent"] : vm.strings["confirmation.pending"]
-            font.family: Theme.fontFamily; font.pixelSize: Theme.px(32); color: Theme.text
+            font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(32); color: Theme.text
         }
         Text {
             objectName: "printStatus"
@@ -40,7 +40,7 @@ Screen {
             text: vm.printState === "printing" ? vm.strings["confirmation.printing"]
                 : vm.printState === "printed" ? vm.strings["confirmation.printed"]
                 : vm.printState === "failed" ? vm.strings["confirmation.print_failed"] + " " + vm.printError : ""
-            font.family: Theme.fontFamily; font.pixelSize: Theme.px(32); font.bold: vm.printState === "failed"
+            font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(32); font.bold: vm.printState === "failed"
             color: vm.printState === "failed" ? Theme.error : Theme.text
         }
     }
@@ -48,7 +48,7 @@ Screen {
         objectName: "finishButton"
         anchors.right: parent.right
         anchors.bottom: parent.bottom
-        icon: "check-white"
+        icon: "check"
         text: vm.strings["confirmation.done"]
         onClicked: vm.finish()
     }

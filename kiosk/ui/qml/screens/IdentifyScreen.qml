@@ -18,13 +18,13 @@ Screen {
             Column {
                 anchors.fill: parent; anchors.margins: Theme.px(48)
                 spacing: Theme.px(28)
-                Image { source: "../icons/card-blue.svg"; width: Theme.px(110); height: width; sourceSize.width: width; sourceSize.height: width }
-                Text { width: parent.width; wrapMode: Text.WordWrap; text: vm.strings["identify.card"]; font.family: Theme.fontFamily; font.pixelSize: Theme.px(40); font.bold: true; color: Theme.text }
-                Text { width: parent.width; wrapMode: Text.WordWrap; text: vm.cardReading ? vm.strings["identify.reading"] : vm.strings["identify.card_hint"]; font.family: Theme.fontFamily; font.pixelSize: Theme.px(28); color: Theme.muted }
+                Image { source: "../icons/card-" + Theme.iconOnSurface + ".svg"; width: Theme.px(110); height: width; sourceSize.width: width; sourceSize.height: width }
+                Text { width: parent.width; wrapMode: Text.WordWrap; text: vm.strings["identify.card"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(40); font.bold: true; color: Theme.text }
+                Text { width: parent.width; wrapMode: Text.WordWrap; text: vm.cardReading ? vm.strings["identify.reading"] : vm.strings["identify.card_hint"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(28); color: Theme.muted }
                 KioskButton {
                     objectName: "demoCardButton"
                     visible: vm.simulatedCard
-                    kind: "secondary"; fontSize: Theme.px(24)
+                    kind: "secondary"; fontSize: Theme.fpx(24)
                     text: vm.strings["identify.demo_card"]
                     onClicked: vm.insertDemoCard()
                 }
@@ -33,7 +33,7 @@ Screen {
         Text {
             width: Theme.px(80); height: Theme.px(560)
             horizontalAlignment: Text.AlignHCenter; verticalAlignment: Text.AlignVCenter
-            text: vm.strings["identify.or"]; font.family: Theme.fontFamily; font.pixelSize: Theme.px(34); color: Theme.muted
+            text: vm.strings["identify.or"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(34); color: Theme.muted
         }
         Rectangle {
             width: (parent.width - Theme.px(48) * 2 - Theme.px(80)) / 2
@@ -43,13 +43,13 @@ Screen {
             Column {
                 anchors.fill: parent; anchors.margins: Theme.px(48)
                 spacing: Theme.px(24)
-                Text { width: parent.width; wrapMode: Text.WordWrap; text: vm.strings["identify.type"]; font.family: Theme.fontFamily; font.pixelSize: Theme.px(40); font.bold: true; color: Theme.text }
-                Text { text: vm.strings["identify.file_number"]; font.family: Theme.fontFamily; font.pixelSize: Theme.px(28); color: Theme.muted }
+                Text { width: parent.width; wrapMode: Text.WordWrap; text: vm.strings["identify.type"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(40); font.bold: true; color: Theme.text }
+                Text { text: vm.strings["identify.file_number"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(28); color: Theme.muted }
                 TextField {
                     id: fileNumber
                     objectName: "fileNumberField"
                     width: parent.width; height: Theme.px(100)
-                    font.family: Theme.fontFamily; font.pixelSize: Theme.px(44); font.letterSpacing: Theme.px(4)
+                    font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(44); font.letterSpacing: Theme.px(4)
                     leftPadding: Theme.px(24)
                     maximumLength: 16
                     inputMethodHints: Qt.ImhDigitsOnly
@@ -76,7 +76,7 @@ Screen {
         anchors.bottom: parent.bottom
         width: parent.width; wrapMode: Text.WordWrap
         text: vm.identityError
-        font.family: Theme.fontFamily; font.pixelSize: Theme.px(30); font.bold: true; color: Theme.error
+        font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(30); font.bold: true; color: Theme.error
         Accessible.role: Accessible.AlertMessage; Accessible.name: text
     }
 }

@@ -10,14 +10,14 @@ Item {
         Column {
             anchors.horizontalCenter: parent.horizontalCenter
             spacing: Theme.px(8)
-            Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Choisissez votre langue"; font.family: Theme.fontFamily; font.pixelSize: Theme.px(56); font.bold: true; color: Theme.text; Accessible.role: Accessible.Heading; Accessible.name: text }
-            Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Choose your language"; font.family: Theme.fontFamily; font.pixelSize: Theme.px(44); color: Theme.muted }
+            Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Choisissez votre langue"; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(56); font.bold: true; color: Theme.text; Accessible.role: Accessible.Heading; Accessible.name: text }
+            Text { anchors.horizontalCenter: parent.horizontalCenter; text: "Choose your language"; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(44); color: Theme.muted }
         }
         Row {
             anchors.horizontalCenter: parent.horizontalCenter
             spacing: Theme.px(56)
-            KioskButton { objectName: "languageFr"; text: "Français"; fontSize: Theme.px(48); implicitWidth: Theme.px(560); implicitHeight: Theme.px(220); onClicked: vm.chooseLanguage("fr") }
-            KioskButton { objectName: "languageEn"; text: "English"; fontSize: Theme.px(48); implicitWidth: Theme.px(560); implicitHeight: Theme.px(220); onClicked: vm.chooseLanguage("en") }
+            KioskButton { objectName: "languageFr"; text: "Français"; fontSize: Theme.fpx(48); implicitWidth: Theme.px(560); implicitHeight: Theme.px(220); onClicked: vm.chooseLanguage("fr") }
+            KioskButton { objectName: "languageEn"; text: "English"; fontSize: Theme.fpx(48); implicitWidth: Theme.px(560); implicitHeight: Theme.px(220); onClicked: vm.chooseLanguage("en") }
         }
     }
 }
