@@ -23,6 +23,7 @@ from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk.services import KioskServices
+from kiosk.ui.demo_controls import DemoControls
 from kiosk.ui.viewmodel import KioskViewModel
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,12 @@ class KioskUi:
             raise RuntimeError(f"the kiosk screens failed to load from {QML_MAIN}")
         self.window: QQuickWindow = roots[0]
         self._activity = ActivityFilter(self.vm)
+        self._demo = DemoControls(services.card_reader, services.printer)
         app = QGuiApplication.instance()
         if app is not None:
             app.installEventFilter(self._activity)
+            if self._demo.active:
+                app.installEventFilter(self._demo)
 
     def close(self) -> None:
         """Tear the screens down, now, while the view model they bind to still exists.
@@ -100,6 +104,7 @@ class KioskUi:
         app = QGuiApplication.instance()
         if app is not None:
             app.removeEventFilter(self._activity)
+            app.removeEventFilter(self._demo)
         self.vm.stop()
         self.window.close()
         shiboken6.delete(self.engine)
