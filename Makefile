@@ -7,7 +7,8 @@ PYTHON ?= python3
 
 # Debian packages: build tools for pyscard (swig comes from PyPI), the libraries
 # Qt needs on a bare system, fonts for screens and receipts, poppler for PDF checks.
-APT_PACKAGES := python3-venv python3-dev gcc libpcsclite-dev pcscd \
+APT_PACKAGES := python3-venv python3-dev gcc libpcsclite-dev pcscd vsmartcard-vpcd \
+	cups printer-driver-cups-pdf libcups2-dev postgresql \
 	fonts-dejavu-core poppler-utils libpulse0 \
 	libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 \
@@ -37,6 +38,8 @@ unit:
 
 bench: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
+	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/peripherals.py
 
 screenshots: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
@@ -44,7 +47,7 @@ screenshots: apt $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
 # Installs only what is missing, so a prepared machine pays nothing.

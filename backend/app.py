@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, status
-from sqlalchemy import Engine, select, text
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend import __version__
+from backend.attachments import router as attachments_router
 from backend.auth import Principal, require_role
-from backend.db import create_schema, make_engine, transactions
+from backend.body import read_limited_body
+from backend.db import attachments, make_engine, transaction_attachments, transactions
 from backend.ingest import BatchError, parse_batch, store_batch
+from backend.schema import migrate
 from backend.settings import BackendSettings
 from offline_queue.schemas import (
+    AttachmentRef,
     ReceivedTransaction,
     Reference,
     SyncBatchRequest,
@@ -38,7 +43,10 @@ The agency side of visioguichet.
 
 Kiosks push what citizens submitted to `POST /api/v1/sync`, in batches, each
 item carrying an idempotency key: an item sent twice is stored once and
-answered `duplicate`. Staff read what arrived with `GET /api/v1/transactions`.
+answered `duplicate`. Attachments (document scans, signatures) are uploaded
+first, in resumable chunks, to `/api/v1/attachments/{sha256}`, and verified
+against their hash. Staff read what arrived with `GET /api/v1/transactions`,
+ordered by the back end's clock, never the kiosks'.
 Every call except `/healthz` needs a bearer token issued with `kiosk-backend`.
 """
 
@@ -51,27 +59,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def _engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
-
-
-async def read_limited_body(request: Request) -> bytes:
-    """The request body, refused with 413 as soon as it exceeds ``max_request_bytes``."""
-    settings: BackendSettings = request.app.state.settings
-    limit = settings.max_request_bytes
-    too_large = HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, detail=f"the request body exceeds {limit} bytes"
-    )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    # Counted while streaming: a chunked body has no Content-Length to trust.
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 router = APIRouter()
@@ -105,17 +92,27 @@ def receive_batch(
     request: Request,
     kiosk: Annotated[Principal, Depends(require_role("kiosk"))],
     body: Annotated[bytes, Depends(read_limited_body)],
-) -> SyncBatchResponse:
+) -> Response:
     """Store each item at most once and answer each one, in request order.
 
     ``stored``: kept now; ``duplicate``: kept earlier (the kiosk may forget
-    it); ``rejected``: invalid, will never be accepted as is.
+    it); ``rejected``: invalid, will never be accepted as is; ``retry``: not
+    stored now (an attachment is missing, or an earlier item of the same
+    session waits), send it again. The answer speaks the request's version.
     """
     try:
         parsed = parse_batch(body)
     except BatchError as err:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(err)) from None
-    return SyncBatchResponse(results=store_batch(_engine(request), kiosk.client_id, parsed))
+    now = datetime.now(UTC)
+    results = store_batch(_engine(request), kiosk.client_id, parsed, now=now)
+    answer = SyncBatchResponse(
+        schema_version=parsed.schema_version,
+        server_time=now if parsed.schema_version >= 2 else None,
+        results=results,
+    )
+    # Fields a version 1 kiosk does not know are left out, not sent as null.
+    return Response(answer.model_dump_json(exclude_none=True), media_type="application/json")
 
 
 @router.get(
@@ -147,15 +144,41 @@ def list_transactions(
         query = query.where(transactions.c.reference == reference)
     with _engine(request).connect() as conn:
         rows = conn.execute(query).all()
+        carried = _attachments_of(conn, [row.id for row in rows])
     return [
         ReceivedTransaction(
             kiosk_id=row.kiosk_id,
             idempotency_key=row.idempotency_key,
             received_at=row.received_at,
             record=TransactionRecord.model_validate_json(row.record),
+            session_id=row.session_id,
+            kiosk_created_at=row.kiosk_created_at,
+            attachments=carried.get(row.id, []),
         )
         for row in rows
     ]
+
+
+def _attachments_of(conn: Connection, transaction_ids: list[int]) -> dict[int, list[AttachmentRef]]:
+    if not transaction_ids:
+        return {}
+    rows = conn.execute(
+        select(
+            transaction_attachments.c.transaction_id,
+            attachments.c.sha256,
+            attachments.c.size,
+            transaction_attachments.c.media_type,
+        )
+        .join(attachments, attachments.c.id == transaction_attachments.c.attachment_id)
+        .where(transaction_attachments.c.transaction_id.in_(transaction_ids))
+        .order_by(transaction_attachments.c.transaction_id, transaction_attachments.c.position)
+    )
+    found: dict[int, list[AttachmentRef]] = {}
+    for row in rows:
+        found.setdefault(row.transaction_id, []).append(
+            AttachmentRef(sha256=row.sha256, size=row.size, media_type=row.media_type)
+        )
+    return found
 
 
 class BackendApp(FastAPI):
@@ -191,7 +214,7 @@ class BackendApp(FastAPI):
 def create_app(settings: BackendSettings) -> FastAPI:
     """Build the application on the database named in ``settings`` (created if needed)."""
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    migrate(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -207,4 +230,5 @@ def create_app(settings: BackendSettings) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(attachments_router)
     return app

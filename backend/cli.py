@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.auth import CredentialError, Role, issue_credential, revoke
-from backend.db import create_schema, make_engine
+from backend.db import make_engine
+from backend.schema import current_revision, migrate, upgrade_sql
 from backend.settings import BackendConfigError, BackendSettings, load_settings
 
 DEFAULT_HOST = "127.0.0.1"
@@ -49,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(role=role)
     revoke_cmd = with_config(commands.add_parser("revoke", help="revoke a client's token"))
     revoke_cmd.add_argument("client_id", metavar="CLIENT_ID")
+    migrate_cmd = with_config(
+        commands.add_parser("migrate", help="bring the database to the current schema")
+    )
+    migrate_cmd.add_argument(
+        "--sql", action="store_true", help="print the SQL for a DBA instead of running it"
+    )
     return parser
 
 
@@ -74,7 +81,7 @@ def write_token_file(path: Path, token: str) -> None:
 def _database(settings: BackendSettings) -> Iterator[Engine]:
     engine = make_engine(settings.database_url)
     try:
-        create_schema(engine)
+        migrate(engine)
         yield engine
     finally:
         engine.dispose()
@@ -97,6 +104,16 @@ def _issue(settings: BackendSettings, client_id: str, role: Role, token_file: Pa
     else:
         write_token_file(token_file, token)
         print(f"{role} token for {client_id!r} written to {token_file}")
+    return EXIT_OK
+
+
+def _migrate(settings: BackendSettings, *, sql_only: bool) -> int:
+    if sql_only:
+        print(upgrade_sql(settings.database_url))
+        return EXIT_OK
+    with _database(settings) as engine:
+        revision = current_revision(engine)
+    print(f"database at schema revision {revision}")
     return EXIT_OK
 
 
@@ -123,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.host, args.port)
         if args.command in ("add-kiosk", "add-staff"):
             return _issue(settings, args.client_id, args.role, args.token_file)
+        if args.command == "migrate":
+            return _migrate(settings, sql_only=args.sql)
         return _revoke(settings, args.client_id)
     except CredentialError as err:
         print(f"kiosk-backend: {err}", file=sys.stderr)

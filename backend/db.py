@@ -1,7 +1,10 @@
 """The back end's tables, on SQLAlchemy Core so that SQLite and PostgreSQL both serve.
 
-Queries elsewhere use only portable Core constructs; the one SQLite-specific
-piece is the connection setup below (WAL, busy timeout, foreign keys).
+Queries elsewhere use portable Core constructs, plus ``INSERT ... ON CONFLICT
+DO NOTHING`` which both databases speak (:func:`insert_ignoring_conflicts`).
+The SQLite-specific piece is the connection setup below (WAL, busy timeout,
+foreign keys). The schema changes only through the Alembic migrations in
+``backend/migrations`` (:mod:`backend.schema`); this module is their target.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Connection,
@@ -19,17 +23,25 @@ from sqlalchemy import (
     Dialect,
     Engine,
     ForeignKey,
+    Index,
+    Insert,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
+    func,
     make_url,
+    select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 ROLES = ("kiosk", "staff")
@@ -92,9 +104,68 @@ transactions = Table(
     Column("service_id", String(64), nullable=False),
     Column("language", String(8), nullable=False),
     Column("record", Text(), nullable=False),
+    # The back end's clock: what staff sort by. Kiosk clocks may be off by years.
     Column("received_at", UtcDateTime(), nullable=False, index=True),
+    # Null for items stored before sync schema version 2.
+    Column("session_id", String(64), nullable=True),
+    # The kiosk's clock when it created the item, kept as told, never trusted.
+    Column("kiosk_created_at", UtcDateTime(), nullable=True),
+    # How far ahead (+) or behind (-) the kiosk's clock was when it sent the item.
+    Column("kiosk_clock_offset_ms", BigInteger(), nullable=True),
     # The exactly-once guarantee: a kiosk's item is stored at most once, whatever the retries.
     UniqueConstraint("kiosk_id", "idempotency_key"),
+    # A session's items in the order the kiosk saved them: by idempotency key.
+    Index("ix_transactions_kiosk_session", "kiosk_id", "session_id"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("kiosk_id", String(64), ForeignKey("api_clients.client_id"), nullable=False),
+    # Content-addressed per kiosk: one kiosk can never learn what another uploaded.
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger(), nullable=False),
+    Column("received_bytes", BigInteger(), nullable=False),
+    # True only once the received bytes hash to `sha256`.
+    Column("complete", Boolean(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("completed_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("kiosk_id", "sha256"),
+    CheckConstraint("received_bytes >= 0 AND received_bytes <= size", name="received"),
+)
+
+attachment_chunks = Table(
+    "attachment_chunks",
+    metadata,
+    Column(
+        "attachment_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("attachments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("start_byte", BigInteger(), primary_key=True),
+    Column("data", LargeBinary(), nullable=False),
+)
+
+transaction_attachments = Table(
+    "transaction_attachments",
+    metadata,
+    Column(
+        "transaction_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("transactions.id"),
+        primary_key=True,
+    ),
+    Column("position", Integer(), primary_key=True),
+    Column(
+        "attachment_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("attachments.id"),
+        nullable=False,
+        index=True,
+    ),
+    Column("media_type", String(64), nullable=False),
 )
 
 
@@ -124,15 +195,56 @@ def _begin_immediate(conn: Connection) -> None:
 def make_engine(database_url: str) -> Engine:
     """An engine for ``database_url``; for SQLite, its folder is created and WAL enabled."""
     url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        # A pooled connection may have died with a database restart: test it first.
+        return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url)
-    if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        event.listen(engine, "connect", _prepare_sqlite_connection)
-        event.listen(engine, "begin", _begin_immediate)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    event.listen(engine, "connect", _prepare_sqlite_connection)
+    event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet (a no-op on an up-to-date database)."""
-    metadata.create_all(engine)
+def insert_new_rows(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], index: list[str]
+) -> dict[str, int]:
+    """Insert the ``rows`` whose ``index`` columns are new; return ``{first index column: id}``.
+
+    Rows whose key exists already are skipped by the database itself
+    (``ON CONFLICT DO NOTHING``), atomically, even against a concurrent
+    request inserting the same keys. On PostgreSQL the rows travel as one
+    array per column (``unnest``): a statement of constant size, where a
+    multi-row ``VALUES`` would cost the driver time per placeholder.
+    """
+    if not rows:
+        return {}
+    returning = (table.c[index[-1]], table.c.id)
+    if conn.dialect.name != "postgresql":
+        statement = insert_ignoring_conflicts(conn, table, index).returning(*returning)
+        return {key: id_ for key, id_ in conn.execute(statement, rows)}
+    names = list(rows[0])
+    arrays = [
+        bindparam(f"column_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+        for name in names
+    ]
+    source = select(func.unnest(*arrays).table_valued(*names).render_derived(name="incoming"))
+    statement = (
+        postgresql.insert(table)
+        .from_select(names, source)
+        .on_conflict_do_nothing(index_elements=index)
+        .returning(*returning)
+    )
+    return {key: id_ for key, id_ in conn.execute(statement)}
+
+
+def insert_ignoring_conflicts(conn: Connection, table: Table, index: list[str]) -> Insert:
+    """``INSERT ... ON CONFLICT (index) DO NOTHING`` for the connection's database.
+
+    One statement decides for a whole batch: rows whose key exists are
+    skipped, atomically, even against a concurrent request inserting the
+    same keys (PostgreSQL waits for it, SQLite serialises writers).
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement: Insert = dialect.insert(table).on_conflict_do_nothing(index_elements=index)
+    return statement

@@ -6,19 +6,35 @@ each item is judged on its own: an invalid item is answered ``rejected``
 while its neighbours are stored, so one bad item never holds up a kiosk's
 queue. An invalid item whose idempotency key cannot be read cannot be
 answered on its own, so it fails the whole batch.
+
+Exactly once: one ``INSERT ... ON CONFLICT (kiosk_id, idempotency_key) DO
+NOTHING`` per batch; the keys it returns were stored now, the others before.
+An item whose attachments the back end does not hold whole is answered
+``retry``, and so are the later items of its session in the batch, so a
+session's items are stored in the order the kiosk saved them.
+
+Only the back end's clock orders what is received (``received_at``); the
+kiosk's clocks are kept as told (``kiosk_created_at``) with the measured
+offset, for people to read, never to sort or expire by.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from sqlalchemy import Engine, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, and_, insert, select
+from sqlalchemy.engine import Connection
 
-from backend.db import transactions
+from backend.db import (
+    attachments,
+    insert_new_rows,
+    transaction_attachments,
+    transactions,
+)
 from offline_queue.schemas import (
     MAX_ITEMS_PER_BATCH,
     SCHEMA_VERSION,
@@ -26,9 +42,11 @@ from offline_queue.schemas import (
     ItemResult,
     ItemStatus,
     OutboxItemWire,
+    SchemaVersion,
 )
 
 MAX_REASON_CHARS = 300
+HELD_BEHIND = "held behind an earlier item of the same session"
 _KEY = TypeAdapter(IdempotencyKey)
 
 
@@ -39,8 +57,18 @@ class BatchError(Exception):
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    sent_at: datetime | None = None
     items: list[Any] = Field(min_length=1, max_length=MAX_ITEMS_PER_BATCH)
+
+
+@dataclass(frozen=True)
+class ParsedBatch:
+    """A readable batch: each position holds a valid item or the rejection of an invalid one."""
+
+    schema_version: int
+    sent_at: datetime | None
+    entries: list[OutboxItemWire | ItemResult]
 
 
 def describe_errors(err: ValidationError, *, prefix: str = "") -> str:
@@ -66,11 +94,8 @@ def _valid_key(raw: Any) -> str | None:
         return None
 
 
-def parse_batch(body: bytes) -> list[OutboxItemWire | ItemResult]:
-    """Read a batch; each position holds a valid item or the rejection of an invalid one.
-
-    Raises :class:`BatchError` when the batch cannot be answered item by item.
-    """
+def parse_batch(body: bytes) -> ParsedBatch:
+    """Read a batch item by item. Raises :class:`BatchError` when it cannot be answered so."""
     try:
         # NaN and Infinity are not JSON; deep nesting is refused, not a crash.
         data = json.loads(body, parse_constant=_refuse_constant)
@@ -96,10 +121,12 @@ def parse_batch(body: bytes) -> list[OutboxItemWire | ItemResult]:
                     idempotency_key=key, status=ItemStatus.REJECTED, reason=describe_errors(err)
                 )
             )
-    return parsed
+    return ParsedBatch(envelope.schema_version, envelope.sent_at, parsed)
 
 
-def _row(kiosk_id: str, item: OutboxItemWire, received_at: datetime) -> dict[str, Any]:
+def _row(
+    kiosk_id: str, item: OutboxItemWire, received_at: datetime, offset_ms: int | None
+) -> dict[str, Any]:
     record = item.payload
     return {
         "kiosk_id": kiosk_id,
@@ -110,48 +137,155 @@ def _row(kiosk_id: str, item: OutboxItemWire, received_at: datetime) -> dict[str
         "language": record.language,
         "record": record.model_dump_json(),
         "received_at": received_at,
+        "session_id": item.session_id,
+        "kiosk_created_at": item.created_at,
+        "kiosk_clock_offset_ms": offset_ms,
     }
 
 
-def _insert_new(engine: Engine, kiosk_id: str, items: list[OutboxItemWire]) -> set[str]:
-    """Insert each item unless this kiosk sent it before; return the keys inserted now.
+def _complete_attachments(
+    conn: Connection, kiosk_id: str, items: list[OutboxItemWire]
+) -> dict[str, tuple[int, int]]:
+    """sha256 -> (attachment id, size) of the attachments these items need that are whole."""
+    wanted = {ref.sha256 for item in items for ref in item.attachments}
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(attachments.c.sha256, attachments.c.id, attachments.c.size).where(
+            attachments.c.kiosk_id == kiosk_id,
+            attachments.c.sha256.in_(wanted),
+            attachments.c.complete.is_(True),
+        )
+    )
+    return {row.sha256: (row.id, row.size) for row in rows}
 
-    The unique constraint on (kiosk_id, idempotency_key) decides, one
-    savepoint per item, in one transaction: a retry racing its original (two
-    requests with the same items) stores each item once, whichever wins.
-    """
-    now = datetime.now(UTC)
-    stored: set[str] = set()
-    with engine.begin() as conn:
-        for item in items:
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert(transactions).values(**_row(kiosk_id, item, now)))
-            except IntegrityError:
-                continue
-            stored.add(item.idempotency_key)
-    return stored
+
+def _already_stored(conn: Connection, kiosk_id: str, items: list[OutboxItemWire]) -> set[str]:
+    keys = [item.idempotency_key for item in items]
+    rows = conn.execute(
+        select(transactions.c.idempotency_key).where(
+            and_(transactions.c.kiosk_id == kiosk_id, transactions.c.idempotency_key.in_(keys))
+        )
+    )
+    return set(rows.scalars())
+
+
+def _answer(key: str, status: ItemStatus, reason: str) -> ItemResult:
+    return ItemResult(idempotency_key=key, status=status, reason=reason)
+
+
+def _judge(
+    items: list[OutboxItemWire], stored: set[str], whole: dict[str, tuple[int, int]]
+) -> tuple[list[OutboxItemWire], dict[str, ItemResult]]:
+    """Split items into those to insert and those answered now (retry, rejected)."""
+    to_insert: list[OutboxItemWire] = []
+    answered: dict[str, ItemResult] = {}
+    held_sessions: set[str] = set()
+    for item in items:
+        key = item.idempotency_key
+        if key in stored:
+            continue  # a duplicate: its attachments were checked when it was stored
+        if item.session_id in held_sessions:
+            answered[key] = _answer(key, ItemStatus.RETRY, HELD_BEHIND)
+            continue
+        missing = [ref for ref in item.attachments if ref.sha256 not in whole]
+        wrong = [
+            ref
+            for ref in item.attachments
+            if ref not in missing and whole[ref.sha256][1] != ref.size
+        ]
+        if wrong:
+            reason = f"attachment {wrong[0].sha256[:12]} has another size than declared"
+            answered[key] = _answer(key, ItemStatus.REJECTED, reason)
+        elif missing:
+            held_sessions.add(item.session_id)
+            reason = f"attachment {missing[0].sha256[:12]} is not uploaded whole"
+            answered[key] = _answer(key, ItemStatus.RETRY, reason)
+        else:
+            to_insert.append(item)
+    return to_insert, answered
 
 
 def store_batch(
-    engine: Engine, kiosk_id: str, parsed: list[OutboxItemWire | ItemResult]
+    engine: Engine,
+    kiosk_id: str,
+    batch: ParsedBatch,
+    *,
+    now: datetime | None = None,
 ) -> list[ItemResult]:
     """Store the valid items once each; answer every position in request order."""
+    received_at = now or datetime.now(UTC)
+    offset_ms = (
+        round((batch.sent_at - received_at).total_seconds() * 1000) if batch.sent_at else None
+    )
     unique: dict[str, OutboxItemWire] = {}
-    for entry in parsed:
+    for entry in batch.entries:
         if isinstance(entry, OutboxItemWire):
             unique.setdefault(entry.idempotency_key, entry)
-    stored_now = _insert_new(engine, kiosk_id, list(unique.values())) if unique else set()
+    items = list(unique.values())
+    stored_now: dict[str, int] = {}
+    answered: dict[str, ItemResult] = {}
+    if items:
+        with engine.begin() as conn:
+            with_attachments = any(item.attachments for item in items)
+            stored = _already_stored(conn, kiosk_id, items) if with_attachments else set()
+            to_insert, answered = _judge(
+                items, stored, _complete_attachments(conn, kiosk_id, items)
+            )
+            rows = [_row(kiosk_id, item, received_at, offset_ms) for item in to_insert]
+            stored_now = insert_new_rows(conn, transactions, rows, ["kiosk_id", "idempotency_key"])
+            _link_attachments(conn, kiosk_id, to_insert, stored_now)
+    return _answers(batch.entries, stored_now, answered)
+
+
+def _link_attachments(
+    conn: Connection, kiosk_id: str, items: list[OutboxItemWire], stored_now: dict[str, int]
+) -> None:
+    links = [
+        (stored_now[item.idempotency_key], position, ref)
+        for item in items
+        if item.idempotency_key in stored_now
+        for position, ref in enumerate(item.attachments)
+    ]
+    if not links:
+        return
+    whole = _complete_attachments(conn, kiosk_id, items)
+    conn.execute(
+        insert(transaction_attachments),
+        [
+            {
+                "transaction_id": transaction_id,
+                "position": position,
+                "attachment_id": whole[ref.sha256][0],
+                "media_type": ref.media_type,
+            }
+            for transaction_id, position, ref in links
+        ],
+    )
+
+
+def _answers(
+    entries: list[OutboxItemWire | ItemResult],
+    stored_now: dict[str, int],
+    answered: dict[str, ItemResult],
+) -> list[ItemResult]:
     results: list[ItemResult] = []
-    answered: set[str] = set()
-    for entry in parsed:
+    seen: set[str] = set()
+    for entry in entries:
         if isinstance(entry, ItemResult):
             results.append(entry)
             continue
         key = entry.idempotency_key
-        # The same key twice in one batch: the first is stored, the second is a duplicate.
-        fresh = key in stored_now and key not in answered
-        answered.add(key)
-        status = ItemStatus.STORED if fresh else ItemStatus.DUPLICATE
-        results.append(ItemResult(idempotency_key=key, status=status))
+        if key in answered:
+            results.append(answered[key])
+        else:
+            # The same key twice in one batch: the first is stored, the second is a duplicate.
+            fresh = key in stored_now and key not in seen
+            results.append(
+                ItemResult(
+                    idempotency_key=key,
+                    status=ItemStatus.STORED if fresh else ItemStatus.DUPLICATE,
+                )
+            )
+        seen.add(key)
     return results

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
 ENV_PREFIX = "VG_KIOSK__"
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "catalogue.toml"
@@ -52,17 +52,48 @@ class BackendSection(_Section):
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
 
 
-class DevicesSection(_Section):
-    """Which adapter serves each device port.
+class OutboxSection(_Section):
+    """Where the outbox keeps its encryption key, and how long it keeps what was sent."""
 
-    Only simulators exist so far; the real pyscard and CUPS adapters arrive with
-    the peripherals work, and will be selected here, never by code edits.
+    # The AES key sealing payloads and attachments (0600, created at first start).
+    # Default: <kiosk.data_dir>/outbox.key; better on other storage than the data.
+    key_file: Path | None = None
+    # Acknowledged items (already without payload) are purged after this long.
+    retention_days: Annotated[float, Field(ge=0, le=365)] = 7.0
+    # A cap below the disk's size keeps room for the system when the back end is
+    # gone for weeks; past it the kiosk refuses new transactions and says so.
+    max_size_mb: Annotated[float, Field(gt=0)] | None = None
+
+
+class DevicesSection(_Section):
+    """Which adapter serves each device port, selected here, never by code edits.
+
+    Printer: ``simulated`` (spool folder), ``cups`` (a named CUPS queue; with
+    ``printer_cups_pdf_dir`` for a cups-pdf queue, whose output is then checked)
+    or ``escpos`` (a network receipt printer, raw TCP).
     """
 
     card_reader: Literal["simulated"] = "simulated"
-    printer: Literal["simulated"] = "simulated"
+    printer: Literal["simulated", "cups", "escpos"] = "simulated"
     printer_spool_dir: Path = Path("var/kiosk/printed")
     printer_paper_sheets: Annotated[int, Field(ge=0)] | None = None
+    # Past this the citizen is told the receipt failed (and the job is cancelled).
+    printer_timeout_s: Annotated[float, Field(ge=1, le=300)] = 30.0
+    # CUPS queue names: printable characters except space, "/", "#" and "\".
+    printer_cups_queue: Annotated[str, Field(pattern=r"^[^\s/#\\]{1,127}$")] | None = None
+    printer_cups_server: Annotated[str, Field(min_length=1)] | None = None  # host:port or socket
+    printer_cups_pdf_dir: Path | None = None
+    printer_escpos_host: Annotated[str, Field(min_length=1)] | None = None
+    printer_escpos_port: Annotated[int, Field(ge=1, le=65535)] = 9100
+    printer_escpos_profile: Annotated[str, Field(min_length=1)] = "TM-T20II"
+
+    @model_validator(mode="after")
+    def _printer_settings_complete(self) -> DevicesSection:
+        if self.printer == "cups" and self.printer_cups_queue is None:
+            raise ValueError('printer_cups_queue is required when printer = "cups"')
+        if self.printer == "escpos" and self.printer_escpos_host is None:
+            raise ValueError('printer_escpos_host is required when printer = "escpos"')
+        return self
 
 
 class ReceiptSection(_Section):
@@ -78,6 +109,7 @@ class KioskSettings(_Section):
 
     kiosk: KioskSection = KioskSection()
     backend: BackendSection = BackendSection()
+    outbox: OutboxSection = OutboxSection()
     devices: DevicesSection = DevicesSection()
     receipt: ReceiptSection = ReceiptSection()
 
@@ -98,8 +130,18 @@ class KioskSettings(_Section):
                 "backend": self.backend.model_copy(
                     update={"token_file": rel(self.backend.token_file)}
                 ),
+                "outbox": self.outbox.model_copy(
+                    update={"key_file": rel(self.outbox.key_file) if self.outbox.key_file else None}
+                ),
                 "devices": self.devices.model_copy(
-                    update={"printer_spool_dir": rel(self.devices.printer_spool_dir)}
+                    update={
+                        "printer_spool_dir": rel(self.devices.printer_spool_dir),
+                        "printer_cups_pdf_dir": (
+                            None
+                            if self.devices.printer_cups_pdf_dir is None
+                            else rel(self.devices.printer_cups_pdf_dir)
+                        ),
+                    }
                 ),
             }
         )

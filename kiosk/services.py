@@ -6,7 +6,9 @@ own settings, so the app under test is the app that ships.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
@@ -15,12 +17,15 @@ from kiosk.config import KioskSettings
 from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
 from kiosk.submission import SubmissionDesk
-from offline_queue.outbox import Outbox
+from offline_queue.outbox import Outbox, OutboxError
 from offline_queue.sync import SyncWorker, make_backend_client
 from peripherals.card import CardReader
 from peripherals.card.simulator import SimulatedCardReader
 from peripherals.printer import Printer
 from peripherals.printer.simulator import SimulatedPrinter
+
+log = logging.getLogger(__name__)
+REQUEST_DEADLINE_TIMEOUTS = 3
 
 
 class StartupError(Exception):
@@ -58,13 +63,42 @@ def build_card_reader(settings: KioskSettings) -> CardReader:
 
 
 def build_printer(settings: KioskSettings) -> Printer:
-    """The printer the configuration names."""
-    match settings.devices.printer:
+    """The printer the configuration names.
+
+    The real adapters are imported only when chosen: pycups and python-escpos
+    stay off the start-up path and out of a demo machine's requirements.
+    """
+    devices = settings.devices
+    match devices.printer:
         case "simulated":
             return SimulatedPrinter(
-                settings.devices.printer_spool_dir,
-                paper_left=settings.devices.printer_paper_sheets,
+                devices.printer_spool_dir,
+                paper_left=devices.printer_paper_sheets,
+                timeout_s=devices.printer_timeout_s,
             )
+        case "cups":
+            from peripherals.printer.cups import CupsPrinter
+
+            assert devices.printer_cups_queue is not None  # checked by the settings
+            return CupsPrinter(
+                devices.printer_cups_queue,
+                server=devices.printer_cups_server,
+                pdf_dir=devices.printer_cups_pdf_dir,
+                timeout_s=devices.printer_timeout_s,
+            )
+        case "escpos":
+            from peripherals.printer.escpos import EscposPrinter
+
+            assert devices.printer_escpos_host is not None  # checked by the settings
+            try:
+                return EscposPrinter(
+                    devices.printer_escpos_host,
+                    devices.printer_escpos_port,
+                    profile=devices.printer_escpos_profile,
+                    timeout_s=devices.printer_timeout_s,
+                )
+            except ValueError as err:
+                raise StartupError(f"devices.printer_escpos_profile: {err}") from err
 
 
 def read_token(settings: KioskSettings) -> str:
@@ -82,17 +116,41 @@ def read_token(settings: KioskSettings) -> str:
     return token
 
 
+def open_outbox(settings: KioskSettings) -> Outbox:
+    """The outbox in the data folder; a corrupt one is set aside with an alarm, not fatal."""
+    data_dir = settings.kiosk.data_dir
+    max_mb = settings.outbox.max_size_mb
+    try:
+        outbox = Outbox.open(
+            data_dir / "outbox.db",
+            key_file=settings.outbox.key_file or data_dir / "outbox.key",
+            max_size_bytes=int(max_mb * 1_000_000) if max_mb is not None else None,
+        )
+    except OutboxError as err:
+        raise StartupError(f"outbox: {err}") from err
+    for alarm in outbox.health().alarms:
+        log.critical("outbox alarm: %s", alarm)
+    return outbox
+
+
 def build_services(settings: KioskSettings) -> KioskServices:
     """Wire the kiosk from its settings; raises StartupError or CatalogueError."""
     strings = load_strings()
     catalogue = load_catalogue(settings.kiosk.catalogue)
     token = read_token(settings)
     journey = Journey(catalogue, default_language=settings.kiosk.default_language)
-    outbox = Outbox.open(settings.kiosk.data_dir / "outbox.db")
+    outbox = open_outbox(settings)
     client = make_backend_client(
         str(settings.backend.url).rstrip("/"), token, timeout_s=settings.backend.timeout_s
     )
-    worker = SyncWorker(outbox, client, interval_s=settings.backend.sync_interval_s)
+    worker = SyncWorker(
+        outbox,
+        client,
+        interval_s=settings.backend.sync_interval_s,
+        # httpx's timeout bounds each read; this bounds a whole request that trickles.
+        request_deadline_s=REQUEST_DEADLINE_TIMEOUTS * settings.backend.timeout_s,
+        retention=timedelta(days=settings.outbox.retention_days),
+    )
     printer = build_printer(settings)
     desk = SubmissionDesk(
         outbox,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
-from offline_queue.schemas import OutboxItemWire
+from offline_queue.schemas import AttachmentRef, MediaType, OutboxItemWire
 
 
 class ItemState(StrEnum):
@@ -44,6 +46,27 @@ class ClaimedItem:
 
 
 @dataclass(frozen=True)
+class NewAttachment:
+    """A document scan or signature to save with a transaction."""
+
+    media_type: MediaType
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        """The content's SHA-256, hex: its name in the outbox and at the back end."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An attachment the back end has not confirmed holding yet."""
+
+    ref: AttachmentRef
+    chunk_bytes: int
+
+
+@dataclass(frozen=True)
 class OutboxStats:
     """Counts per state, for the sync status and the maintenance screen."""
 
@@ -52,6 +75,7 @@ class OutboxStats:
     acknowledged: int
     rejected: int
     oldest_pending_created_at: datetime | None
+    locked: int = 0  # pending, but sealed with a key missing from the key file
 
     @property
     def backlog(self) -> int:
@@ -70,6 +94,40 @@ class DeadLetter:
     rejected_at: datetime
     attempts: int
     reason: str
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """What a technician must know about the outbox's storage (no personal data).
+
+    ``alarms`` is empty on a healthy kiosk; the maintenance mode shows each line.
+    """
+
+    quarantined_files: tuple[Path, ...] = ()
+    salvaged_items: int = 0
+    key_file_set_aside: Path | None = None
+    locked_items: int = 0
+    storage_full: bool = False
+
+    @property
+    def alarms(self) -> tuple[str, ...]:
+        """One short sentence per problem, most urgent first."""
+        found: list[str] = []
+        if self.storage_full:
+            found.append("outbox storage full: new transactions cannot be saved")
+        if self.locked_items:
+            found.append(
+                f"{self.locked_items} item(s) sealed with a key missing from the key file:"
+                " restore the key file"
+            )
+        if self.key_file_set_aside is not None:
+            found.append(f"unreadable key file set aside as {self.key_file_set_aside.name}")
+        if self.quarantined_files:
+            names = ", ".join(path.name for path in self.quarantined_files)
+            found.append(
+                f"corrupt outbox set aside ({names}); {self.salvaged_items} item(s) salvaged"
+            )
+        return tuple(found)
 
 
 @dataclass(frozen=True)

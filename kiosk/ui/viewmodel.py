@@ -21,7 +21,7 @@ from kiosk.i18n import Language, Strings
 from kiosk.journey import VISIBLE_STEPS, InactivityWatch, Journey, JourneyError, Step
 from kiosk.reference import new_reference
 from kiosk.submission import SubmissionDesk
-from offline_queue.outbox import Outbox
+from offline_queue.outbox import Outbox, OutboxFullError
 from offline_queue.schemas import TransactionRecord
 from offline_queue.sync import SyncStatus
 from peripherals.card import CardEvent, CardEventKind, CardReader
@@ -299,12 +299,14 @@ class KioskViewModel(QObject):
         self._emit_all()
         try:
             self._outbox_key = self._desk.save(self._journey.session.id, record)
-        except Exception:
-            # Whatever broke (disk full, I/O error), the citizen was promised nothing.
+        except Exception as err:
+            # Whatever broke, the citizen was promised nothing; a full disk has
+            # its own message, as an agent can take over until it is freed.
             log.exception("saving the transaction failed")
+            key = "review.disk_full" if isinstance(err, OutboxFullError) else "review.save_failed"
             self._journey.save_failed()
             self._busy = False
-            self._save_error = self._strings.text("review.save_failed", self._lang)
+            self._save_error = self._strings.text(key, self._lang)
             self._emit_all()
             return
         self._record = record

@@ -24,6 +24,26 @@ class CardHolder:
         return f"CardHolder(file_number='…{self.file_number[-2:]}')"
 
 
+@dataclass(frozen=True)
+class CardIdentity:
+    """What identifies the card itself (not its holder): ATR, UID and the profile matched.
+
+    ``profile`` names the card family the ATR matched (``"citizen-v1"``). The UID is
+    a hardware serial that follows a person around, so the ``repr`` shows only its
+    last byte.
+    """
+
+    atr: bytes
+    uid: bytes = field(repr=False)
+    profile: str
+
+    def __repr__(self) -> str:
+        return (
+            f"CardIdentity(profile={self.profile!r}, atr={self.atr.hex(' ')!r}, "
+            f"uid='…{self.uid[-1:].hex()}')"
+        )
+
+
 class CardEventKind(StrEnum):
     """What happened at the reader."""
 

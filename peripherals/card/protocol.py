@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from peripherals.card.model import CardEvent, CardHolder
-from peripherals.health import DeviceHealth
+from peripherals.card.model import CardEvent, CardHolder, CardIdentity
+from peripherals.health import DeviceHealth, SelfTestResult
 
 CardListener = Callable[[CardEvent], None]
 
@@ -16,9 +16,10 @@ class CardReader(Protocol):
 
     Threading contract: listeners are always invoked on the asyncio event-loop
     thread (the Qt thread, since both share one loop). A real adapter whose
-    library reports events from its own thread (pyscard's ``CardMonitor``) must
+    library reports events from its own thread (the PC/SC monitor thread) must
     marshal them with ``loop.call_soon_threadsafe`` before calling listeners, so
-    that view models never run on a foreign thread.
+    that view models never run on a foreign thread. Card I/O never blocks the
+    loop, and every operation ends within the adapter's timeout.
 
     Errors: only :class:`~peripherals.card.errors.CardError` subclasses escape.
     """
@@ -32,6 +33,30 @@ class CardReader(Protocol):
 
         Raises ``NoCardError`` without a card, ``CardRemovedError`` if the card is
         pulled mid-read, ``CardUnreadableError`` and ``CardReaderUnavailableError``.
+        """
+        ...
+
+    async def identify(self) -> CardIdentity:
+        """The inserted card's ATR, UID and profile (no holder data).
+
+        Raises like :meth:`read_holder`, and ``UnsupportedCardError`` for a card
+        of a kind the kiosk does not know.
+        """
+        ...
+
+    async def verify_pin(self, pin: str) -> None:
+        """Check the holder's PIN with the card.
+
+        Raises ``PinFormatError`` (not 4 to 8 digits; the card is not asked),
+        ``WrongPinError`` carrying ``tries_left``, ``CardBlockedError`` once no
+        try is left, and the errors of :meth:`read_holder`.
+        """
+        ...
+
+    async def self_test(self) -> SelfTestResult:
+        """The maintenance self-test: read the inserted (test) card end to end.
+
+        Never raises for device faults: a failure is a result with the error's code.
         """
         ...
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 
 from peripherals.card.errors import (
+    CardBlockedError,
     CardError,
     CardReaderUnavailableError,
     CardRemovedError,
     NoCardError,
+    WrongPinError,
 )
-from peripherals.card.model import CardEvent, CardEventKind, CardHolder
+from peripherals.card.model import CardEvent, CardEventKind, CardHolder, CardIdentity
+from peripherals.card.profile import CITIZEN_V1, CITIZEN_V1_ATR, encode_pin
 from peripherals.card.protocol import CardListener
-from peripherals.health import DeviceHealth
+from peripherals.health import DeviceHealth, SelfTestResult
 
 _log = logging.getLogger(__name__)
 
@@ -27,6 +31,9 @@ SAMPLE_HOLDER = CardHolder(
     family_name="Tremblay",
     birth_date=date(1987, 3, 14),
 )
+SAMPLE_UID = bytes.fromhex("04a2241b5c3f80")  # 7-byte UID, as ISO 14443 double-size UIDs
+SAMPLE_PIN = "1234"
+PIN_TRIES = 3
 
 
 @dataclass
@@ -41,19 +48,32 @@ class _Slot:
 class SimulatedCardReader:
     """A :class:`~peripherals.card.protocol.CardReader` driven by code.
 
-    Knobs: :meth:`insert`, :meth:`remove`, :meth:`fail_next_read`, :meth:`unplug`
-    and :meth:`plug_in`. With ``read_delay_s`` > 0 a read takes that long, and a
-    removal (or unplug) during it makes it fail at once, as a real chip read does.
-    Call the knobs from the event-loop thread: listeners run synchronously inside them.
+    Knobs: :meth:`insert`, :meth:`remove`, :meth:`fail_next_read`, :meth:`unplug`,
+    :meth:`plug_in` and :meth:`block_pin`. With ``read_delay_s`` > 0 a read takes
+    that long, and a removal (or unplug) during it makes it fail at once, as a
+    real chip read does. The PIN (``pin``, ``pin_tries``) belongs to the card and
+    survives removal, like a real card's counter. Call the knobs from the
+    event-loop thread: listeners run synchronously inside them.
     """
 
-    def __init__(self, read_delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        read_delay_s: float = 0.0,
+        *,
+        pin: str = SAMPLE_PIN,
+        pin_tries: int = PIN_TRIES,
+        uid: bytes = SAMPLE_UID,
+    ) -> None:
         self._read_delay_s = read_delay_s
         self._listeners: list[CardListener] = []
         self._slot: _Slot | None = None
         self._plugged = True
         self._closed = False
         self._failures: deque[CardError] = deque()
+        self._pin = pin
+        self._pin_tries = pin_tries
+        self._tries_left = pin_tries
+        self._uid = uid
 
     # -- the port ---------------------------------------------------------
 
@@ -63,18 +83,37 @@ class SimulatedCardReader:
 
     async def read_holder(self) -> CardHolder:
         """Read the inserted card, honouring the delay and the failure knobs."""
-        slot = self._readable_slot()
-        if self._read_delay_s > 0:
-            try:
-                async with asyncio.timeout(self._read_delay_s):
-                    await slot.interrupted.wait()
-            except TimeoutError:
-                pass  # nobody pulled the card: the read completed
-        if slot.interrupted.is_set():
-            raise slot.interruption("interrupted during the read")
-        if self._failures:
-            raise self._failures.popleft()
-        return slot.holder
+        return (await self._talk()).holder
+
+    async def identify(self) -> CardIdentity:
+        """The simulated card's identity: a citizen-v1 ATR and the ``uid`` knob."""
+        await self._talk()
+        return CardIdentity(atr=CITIZEN_V1_ATR, uid=self._uid, profile=CITIZEN_V1.name)
+
+    async def verify_pin(self, pin: str) -> None:
+        """Check ``pin`` like a card: a wrong one costs a try, the last one blocks."""
+        encode_pin(pin)
+        await self._talk()
+        if self._tries_left == 0:
+            raise CardBlockedError("no PIN tries left")
+        if pin == self._pin:
+            self._tries_left = self._pin_tries
+            return
+        self._tries_left -= 1
+        if self._tries_left == 0:
+            raise CardBlockedError("no PIN tries left")
+        raise WrongPinError(self._tries_left)
+
+    async def self_test(self) -> SelfTestResult:
+        """Read the simulated card; a failure knob or no card makes the test fail."""
+        started = time.perf_counter()
+        try:
+            identity = await self.identify()
+            await self.read_holder()
+        except CardError as err:
+            return SelfTestResult(False, err.code, err.detail, _ms_since(started))
+        summary = f"{identity.profile} card (simulated), PIN {self._tries_left} tries left"
+        return SelfTestResult(True, "selftest.ok", summary, _ms_since(started))
 
     def health(self) -> DeviceHealth:
         """ABSENT once closed, FAULT while unplugged, OK otherwise."""
@@ -115,8 +154,17 @@ class SimulatedCardReader:
             self._emit(CardEventKind.REMOVED)
 
     def fail_next_read(self, error: CardError) -> None:
-        """Make the next read that finds a card raise ``error`` (calls queue up)."""
+        """Make the next card operation that finds a card raise ``error`` (calls queue up)."""
         self._failures.append(error)
+
+    def block_pin(self) -> None:
+        """Use up every PIN try: the next VERIFY says the card is blocked."""
+        self._tries_left = 0
+
+    @property
+    def pin_tries_left(self) -> int:
+        """The card's PIN counter, for tests."""
+        return self._tries_left
 
     def unplug(self) -> None:
         """Pull the reader's cable: READER_LOST, health FAULT, an ongoing read fails."""
@@ -139,6 +187,21 @@ class SimulatedCardReader:
 
     # -- internals --------------------------------------------------------
 
+    async def _talk(self) -> _Slot:
+        """One exchange with the card: the delay, a removal during it, the failure knobs."""
+        slot = self._readable_slot()
+        if self._read_delay_s > 0:
+            try:
+                async with asyncio.timeout(self._read_delay_s):
+                    await slot.interrupted.wait()
+            except TimeoutError:
+                pass  # nobody pulled the card: the read completed
+        if slot.interrupted.is_set():
+            raise slot.interruption("interrupted during the read")
+        if self._failures:
+            raise self._failures.popleft()
+        return slot
+
     def _readable_slot(self) -> _Slot:
         if self._closed or not self._plugged:
             raise CardReaderUnavailableError("the reader is not available")
@@ -159,3 +222,7 @@ class SimulatedCardReader:
             except Exception:
                 # One broken listener must not keep the others from hearing about the card.
                 _log.exception("card listener failed on %s", kind)
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -33,3 +33,15 @@ class PrintRejectedError(PrinterError):
     """The job itself is refused, for example because the bytes are not a PDF."""
 
     code = "printer.rejected"
+
+
+class PaperJamError(PrinterError):
+    """Paper is stuck in the mechanism or the cutter; a technician must clear it."""
+
+    code = "printer.jam"
+
+
+class CoverOpenError(PrinterError):
+    """The printer's cover (or paper door) is open, so it stopped."""
+
+    code = "printer.cover_open"

@@ -10,26 +10,22 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
-from peripherals.health import DeviceHealth
+from peripherals.health import DeviceHealth, SelfTestResult
 from peripherals.printer.errors import (
     PaperOutError,
     PrinterError,
     PrinterOfflineError,
-    PrintRejectedError,
     PrintTimeoutError,
 )
 from peripherals.printer.model import PrintJob
+from peripherals.printer.pdf import check_pdf, count_pages
 from peripherals.printer.protocol import PRINT_TIMEOUT_S
+from peripherals.printer.testpage import run_selftest
 
 PAPER_LOW_SHEETS = 5
 PAPER_LOW_CODE = "printer.paper_low"
 
-_PDF_MAGIC = b"%PDF-"
-_PDF_TAIL_BYTES = 1024  # %%EOF must sit near the end, after an optional trailing newline
 _JOB_FILE = re.compile(r"job_(\d+)\.pdf")
-# Counts page objects in uncompressed cross-reference streams (what reportlab writes);
-# a PDF whose pages hide in object streams reports ``pages=None``.
-_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
 class SimulatedPrinter:
@@ -66,11 +62,11 @@ class SimulatedPrinter:
     async def print_pdf(self, pdf: bytes, *, title: str) -> PrintJob:
         """Check, "print" and spool ``pdf``; see the class docstring for the knobs."""
         submitted_at = datetime.now(UTC)
-        _check_pdf(pdf)
+        check_pdf(pdf)
         self._check_online()
         if self._failures:
             raise self._failures.popleft()
-        pages = _count_pages(pdf)
+        pages = count_pages(pdf)
         sheets = max(pages or 1, 1)
         self._take_paper(sheets)
         # Numbers are taken before any await so that concurrent jobs never share a file.
@@ -100,6 +96,15 @@ class SimulatedPrinter:
         if self._paper_left is not None and self._paper_left <= PAPER_LOW_SHEETS:
             return DeviceHealth.degraded(PAPER_LOW_CODE, f"{self._paper_left} sheets left")
         return DeviceHealth.ok()
+
+    async def self_test(self) -> SelfTestResult:
+        """Spool a test page (it takes a sheet, as on a real printer); artifact: the page."""
+
+        async def print_page(page: bytes) -> bytes:
+            job = await self.print_pdf(page, title="self-test")
+            return await asyncio.to_thread(self.job_path(job.job_id).read_bytes)
+
+        return await run_selftest("simulated printer", print_page)
 
     async def close(self) -> None:
         """Refuse further jobs."""
@@ -166,17 +171,6 @@ def _checked_sheets(sheets: int | None) -> int | None:
     if sheets is not None and sheets < 0:
         raise ValueError("paper cannot be negative")
     return sheets
-
-
-def _check_pdf(pdf: bytes) -> None:
-    if not pdf.startswith(_PDF_MAGIC):
-        raise PrintRejectedError("the document is not a PDF")
-    if b"%%EOF" not in pdf[-_PDF_TAIL_BYTES:]:
-        raise PrintRejectedError("the PDF is truncated")
-
-
-def _count_pages(pdf: bytes) -> int | None:
-    return len(_PAGE_OBJECT.findall(pdf)) or None
 
 
 def _highest_job_number(spool_dir: Path) -> int:

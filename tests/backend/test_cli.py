@@ -93,7 +93,7 @@ def test_bad_usage_exits_2(config: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["--help"]) == 0
 
 
-async def test_serve_answers_over_http(backend_server: RunningBackend) -> None:
+async def test_serve_answers_over_http(backend_server: RunningBackend, database_url: str) -> None:
     async with httpx.AsyncClient(base_url=backend_server.url) as http:
         health = await http.get("/healthz")
         anonymous = await http.get("/api/v1/transactions")
@@ -105,4 +105,5 @@ async def test_serve_answers_over_http(backend_server: RunningBackend) -> None:
     assert health.status_code == 200
     assert anonymous.status_code == 401
     assert staff.json() == []
-    assert (backend_server.data_dir / "backend.db").exists()
+    embedded = (backend_server.data_dir / "backend.db").exists()
+    assert embedded is database_url.startswith("sqlite")

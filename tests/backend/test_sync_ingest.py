@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from backend.auth import issue_credential
 from backend.db import transactions
-from backend.ingest import parse_batch, store_batch
+from backend.ingest import ParsedBatch, parse_batch, store_batch
 from offline_queue.schemas import ItemResult, ItemStatus, OutboxItemWire
 from tests.fixtures import make_wire_item, new_key
 from tests.fixtures.backend import InProcessBackend
@@ -128,7 +128,7 @@ BAD_BODIES: dict[str, bytes] = {
     "no-items": b'{"schema_version": 1}',
     "empty-items": b'{"items": []}',
     "items-not-a-list": b'{"items": {"a": 1}}',
-    "unknown-version": json.dumps({"schema_version": 2, "items": [_valid()]}).encode(),
+    "unknown-version": json.dumps({"schema_version": 3, "items": [_valid()]}).encode(),
     "extra-top-level-key": json.dumps({"items": [_valid()], "kiosk_id": "x"}).encode(),
     "too-many-items": json.dumps({"items": [_valid() for _ in range(101)]}).encode(),
     "item-not-an-object": b'{"items": [42]}',
@@ -190,9 +190,9 @@ async def test_an_oversize_body_is_413(backend_app: InProcessBackend) -> None:
 
 def test_racing_retries_store_each_item_once(backend_app: InProcessBackend) -> None:
     engine = backend_app.app.state.engine
-    parsed: list[OutboxItemWire | ItemResult] = [
-        OutboxItemWire.model_validate(make_wire_item(key=new_key())) for _ in range(20)
-    ]
+    parsed = ParsedBatch(
+        2, None, [OutboxItemWire.model_validate(make_wire_item(key=new_key())) for _ in range(20)]
+    )
     answers: list[list[ItemResult]] = []
     start = threading.Barrier(6)
 
@@ -217,7 +217,7 @@ def test_parse_batch_keeps_positions() -> None:
     bad = {**make_wire_item(), "kind": "other"}
     body = json.dumps({"items": [make_wire_item(), bad]}).encode()
 
-    first, second = parse_batch(body)
+    first, second = parse_batch(body).entries
 
     assert isinstance(first, OutboxItemWire)
     assert isinstance(second, ItemResult)

@@ -78,3 +78,28 @@ def test_broken_toml_is_reported_with_its_line(tmp_path: Path) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings(tmp_path / "absent.toml", environ={})
+
+
+def test_the_outbox_section_is_typed_and_its_paths_follow_the_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[outbox]\nkey_file = "secrets/outbox.key"\nretention_days = 2.5\nmax_size_mb = 500\n',
+    )
+    settings = load_settings(path, environ={})
+    assert settings.outbox.key_file == tmp_path / "secrets" / "outbox.key"
+    assert settings.outbox.retention_days == 2.5
+    assert settings.outbox.max_size_mb == 500
+    assert load_settings(None, environ={}).outbox.key_file is None  # beside the outbox
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[outbox]\nretention_days = -1\n", "outbox.retention_days"),
+        ("[outbox]\nmax_size_mb = 0\n", "outbox.max_size_mb"),
+        ("[outbox]\nkey = 'x'\n", "outbox.key"),
+    ],
+)
+def test_a_bad_outbox_setting_names_its_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_settings(write(tmp_path, text), environ={})

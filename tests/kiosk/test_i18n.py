@@ -42,6 +42,7 @@ def test_incomplete_catalogue_is_refused(tmp_path: Path, toml: str, problem: str
 
 
 def test_every_device_error_has_a_message_for_citizens() -> None:
+    import peripherals.camera.errors as camera_errors
     import peripherals.card.errors as card_errors
     import peripherals.printer.errors as printer_errors
     from peripherals.errors import DeviceError
@@ -49,7 +50,7 @@ def test_every_device_error_has_a_message_for_citizens() -> None:
     known = load_strings().table("en")
     codes = {
         cls.code
-        for module in (card_errors, printer_errors)
+        for module in (camera_errors, card_errors, printer_errors)
         for cls in vars(module).values()
         if isinstance(cls, type) and issubclass(cls, DeviceError) and cls.code.count(".") == 1
     }

@@ -1,8 +1,9 @@
-"""The printed receipt: what the citizen holds in hand, in both languages."""
+"""The printed receipt and pages: what the citizen holds in hand, in both languages."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -14,15 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from kiosk.dates import format_timestamp
 from kiosk.receipt import (
     DEJAVU_DIR,
+    PAPERS,
     RECEIPT_LABEL_KEYS,
+    PageDocument,
+    Paper,
     ReceiptData,
+    render_page_document,
     render_receipt,
 )
+from kiosk.receipt.ticket import printable, render_receipt_escpos
 
 MM_PT = 72 / 25.4
 LABELS = {
@@ -211,3 +219,133 @@ def test_printed_receipt_keeps_its_margins_and_a_scannable_qr(
     assert decoded == data.tracking_url
     side_mm = (corners[0][:, 0].max() - corners[0][:, 0].min()) / 150 * 25.4
     assert side_mm == pytest.approx(30, abs=1.5)
+
+
+# -- sheets, logo, ESC/POS and agents' page documents -------------------------
+
+
+@pytest.fixture
+def logo(tmp_path: Path) -> Path:
+    """A small agency logo, as a PNG."""
+    from PIL import Image
+
+    path = tmp_path / "logo.png"
+    Image.new("RGB", (300, 100), (0, 80, 160)).save(path)
+    return path
+
+
+def image_count(pdf: bytes) -> int:
+    return sum(len(page.images) for page in PdfReader(BytesIO(pdf)).pages)
+
+
+@pytest.mark.parametrize(
+    ("paper", "width_mm", "height_mm"), [("a4", 210, 297), ("letter", 215.9, 279.4)]
+)
+def test_sheet_receipts_are_one_sheet_with_the_agency_on_top(
+    paper: Paper, width_mm: float, height_mm: float
+) -> None:
+    pdf = render_receipt(LONG, LABELS["fr"], paper=paper)
+    reader = PdfReader(BytesIO(pdf))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) == pytest.approx(width_mm * MM_PT, abs=0.1)
+    assert float(box.height) == pytest.approx(height_mm * MM_PT, abs=0.1)
+    text = text_of(pdf)
+    assert text.startswith("Société de l'assurance automobile du Québec")
+    assert "SAAQ1234-7K3M-9QXT" in text
+    assert "Conservez ce reçu." in text
+
+
+def test_the_roll_stays_the_default_paper() -> None:
+    assert render_receipt(FRENCH, LABELS["fr"]) == render_receipt(
+        FRENCH, LABELS["fr"], paper="80mm"
+    )
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_the_agency_logo_is_printed_on_every_paper(logo: Path, paper: Paper) -> None:
+    assert image_count(render_receipt(FRENCH, LABELS["fr"], paper=paper)) == 0
+    with_logo = render_receipt(replace(FRENCH, logo_path=logo), LABELS["fr"], paper=paper)
+    assert image_count(with_logo) == 1
+    assert "VG-7K3M-9QXT" in text_of(with_logo)
+
+
+def test_a_broken_logo_does_not_cost_the_citizen_the_receipt(tmp_path: Path) -> None:
+    broken = tmp_path / "logo.png"
+    broken.write_bytes(b"not an image")
+    pdf = render_receipt(replace(FRENCH, logo_path=broken), LABELS["fr"])
+    assert image_count(pdf) == 0
+    assert "VG-7K3M-9QXT" in text_of(pdf)
+
+
+def test_escpos_receipt_speaks_the_printers_code_page() -> None:
+    ticket = render_receipt_escpos(FRENCH, LABELS["fr"])
+    assert ticket.startswith(b"\x1b@\x1bt\x13")  # initialise, then code page 19: CP858
+    for text in ("Reçu de votre demande", "Numéro de référence", "Services Québec"):
+        assert text.encode("cp858") in ticket
+    # The em dash is not in CP858: a plain hyphen, never a "?".
+    assert "Déménagement - changement d'adresse".encode("cp858") in ticket
+    assert b"?" not in ticket.replace(b"?langue", b"")
+    assert FRENCH.tracking_url.encode() in ticket  # in the printer's own QR command
+    assert b"\x1d(k" in ticket
+    assert ticket.endswith(b"\x1dV\x00")  # cut
+
+
+def test_escpos_receipt_in_english_and_wrapped_to_the_roll() -> None:
+    ticket = render_receipt_escpos(LONG, LABELS["en"])
+    # Text lines without their style commands (ESC x n), the QR code aside.
+    lines = [
+        re.sub(rb"\x1b[@]|\x1b[Eat!].", b"", line)
+        for line in ticket.split(b"\n")
+        if b"\x1d(k" not in line
+    ]
+    assert max(len(line) for line in lines) <= 48
+    assert b"Demande de remplacement d'un certificat" in ticket
+    assert b"Keep this receipt." in ticket
+    assert b"SAAQ1234-7K3M-9QXT" in ticket
+
+
+def test_escpos_receipt_checks_its_labels() -> None:
+    with pytest.raises(ValueError, match=r"receipt\.keep"):
+        render_receipt_escpos(
+            FRENCH, {k: v for k, v in LABELS["fr"].items() if k != "receipt.keep"}
+        )
+
+
+@given(st.text())
+def test_any_text_becomes_printable_in_cp858(text: str) -> None:
+    printable(text, "cp858").encode("cp858")
+
+
+def test_printable_keeps_french_and_drops_only_what_it_must() -> None:
+    assert printable("Élève à l'œuvre — 5 €", "cp858") == "Élève à l'oeuvre - 5 €"
+
+
+def test_a_long_page_document_flows_over_pages_with_header_and_reference(logo: Path) -> None:
+    document = PageDocument(
+        title="Documents à apporter <pour> votre rendez-vous",
+        paragraphs=tuple(f"Pièce n° {n} & justificatif.\nDeuxième ligne." for n in range(60)),
+        agency_name="Services Québec",
+        language="fr",
+        reference="VG-7K3M-9QXT",
+        logo_path=logo,
+    )
+    pdf = render_page_document(document, paper="letter")
+    reader = PdfReader(BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(215.9 * MM_PT, abs=0.1)
+    for page in reader.pages:
+        text = page.extract_text()
+        assert "Services Québec" in text
+        assert "VG-7K3M-9QXT" in text
+    whole = text_of(pdf)
+    assert "Documents à apporter <pour> votre rendez-vous" in whole
+    assert "Pièce n° 59 & justificatif." in whole
+    assert reader.metadata is not None
+    assert reader.metadata.title == document.title
+    assert image_count(pdf) == len(reader.pages)
+
+
+def test_a_page_document_needs_a_title() -> None:
+    with pytest.raises(ValueError, match="title"):
+        render_page_document(PageDocument("  ", (), "Services Québec", "fr"))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from offline_queue.crypto import read_key_file
 from offline_queue.migrations import MIGRATION_SET
 from offline_queue.outbox import (
     BATCH_ENVELOPE_BYTES,
@@ -55,12 +56,16 @@ def test_an_enqueued_item_is_on_disk_for_any_other_connection(
     entry = outbox.enqueue(session_id="s-1", record=record)
 
     with raw(outbox_path) as other:
-        payload, state = other.execute(
-            "SELECT payload, state FROM outbox_items WHERE idempotency_key = ?",
+        payload, sealed, key_id, state = other.execute(
+            "SELECT payload, sealed_payload, key_id, state FROM outbox_items"
+            " WHERE idempotency_key = ?",
             [entry.idempotency_key],
         ).fetchone()
     assert state == "pending"
-    assert TransactionRecord.model_validate_json(payload) == record
+    assert payload == ""  # only the sealed form is stored
+    keys = read_key_file(outbox_path.with_suffix(".key"))
+    opened = keys.open(key_id, sealed, context=f"item:{entry.idempotency_key}".encode())
+    assert TransactionRecord.model_validate_json(opened) == record
 
 
 def test_the_journal_is_wal_and_commits_are_fully_synced(outbox: Outbox, outbox_path: Path) -> None:
@@ -89,7 +94,7 @@ def test_migrations_are_recorded_and_applied_once(outbox_path: Path, clock: Fake
         names = other.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
         ).fetchall()
-    assert names == [("0001_create_outbox_items",)]
+    assert names == [("0001_create_outbox_items",), ("0002_sealed_payloads_and_attachments",)]
 
 
 def test_claim_takes_the_oldest_first_and_marks_them_sending(outbox: Outbox) -> None:
@@ -306,9 +311,10 @@ def test_an_unreadable_row_is_dead_lettered_instead_of_blocking_the_queue(
     outbox: Outbox, outbox_path: Path
 ) -> None:
     broken, fine = enqueue_many(outbox, 2)
-    with raw(outbox_path) as conn:
+    with raw(outbox_path) as conn:  # one bit flipped on disk: authentication fails
         conn.execute(
-            'UPDATE outbox_items SET payload = \'{"not": "a record"}\' WHERE idempotency_key = ?',
+            "UPDATE outbox_items SET sealed_payload = substr(sealed_payload, 1, 20)"
+            " || X'00' || substr(sealed_payload, 22) WHERE idempotency_key = ?",
             [broken],
         )
 
@@ -328,12 +334,12 @@ def test_a_closed_outbox_raises_its_own_error(outbox: Outbox) -> None:
         outbox.stats()
 
 
-def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "outbox.db"
-    path.write_bytes(b"this is not SQLite" * 100)
+def test_an_outbox_that_cannot_be_created_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the outbox folder should be")
 
-    with pytest.raises(OutboxError, match="cannot prepare the outbox"):
-        Outbox.open(path)
+    with pytest.raises(OutboxError, match="cannot open the outbox"):
+        Outbox.open(blocker / "outbox.db", key_file=tmp_path / "outbox.key")
 
 
 def test_claim_needs_positive_limits(outbox: Outbox) -> None:

@@ -1,4 +1,9 @@
-"""Property: whatever the kiosk does, the outbox never loses, duplicates or misorders an item."""
+"""Property: whatever the kiosk does, the outbox never loses, duplicates or misorders an item.
+
+The model is a plain dict of key -> state (and key -> attachments); the
+machine runs random operations, crashes and key rotations against a real
+outbox file and checks after every step that both agree.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,24 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from offline_queue.outbox import ItemState, Outbox
+from offline_queue.attachments import CHUNK_BYTES
+from offline_queue.crypto import read_key_file, write_key_file
+from offline_queue.outbox import ItemState, NewAttachment, Outbox, OutboxError
 from tests.fixtures import make_record
 
 RECORD = make_record()
 BIG = 10_000_000
 LIVE = (ItemState.PENDING, ItemState.SENDING)
+# A small pool, so that the same content is attached again and again (stored once).
+CONTENTS = [
+    NewAttachment("image/jpeg", bytes([n]) * size)
+    for n, size in enumerate((10, CHUNK_BYTES, CHUNK_BYTES + 1))
+]
 
 
 class OutboxMachine(RuleBasedStateMachine):
@@ -31,15 +44,18 @@ class OutboxMachine(RuleBasedStateMachine):
         self.outbox = Outbox.open(self.path)
         # Every key ever enqueued -> its expected state, or None once purged on purpose.
         self.model: dict[str, ItemState | None] = {}
+        self.attached: dict[str, list[int]] = {}
 
     def _in(self, *states: ItemState) -> list[str]:
         return sorted(key for key, state in self.model.items() if state in states)
 
-    @rule(target=keys)
-    def enqueue(self) -> str:
-        key = self.outbox.enqueue(session_id="s", record=RECORD).idempotency_key
+    @rule(target=keys, contents=st.lists(st.integers(0, len(CONTENTS) - 1), max_size=2))
+    def enqueue(self, contents: list[int]) -> str:
+        chosen = [CONTENTS[n] for n in contents]
+        key = self.outbox.enqueue(session_id="s", record=RECORD, attachments=chosen).idempotency_key
         assert all(key > known for known in self.model), "keys must sort by creation"
         self.model[key] = ItemState.PENDING
+        self.attached[key] = contents
         return key
 
     @rule(max_items=st.integers(min_value=1, max_value=4), tight_budget=st.booleans())
@@ -48,6 +64,9 @@ class OutboxMachine(RuleBasedStateMachine):
         # Oldest first, and at least one item even when it exceeds the budget.
         expected = self._in(ItemState.PENDING)[: 1 if tight_budget else max_items]
         assert [item.idempotency_key for item in batch] == expected
+        for item in batch:  # each carries exactly its own attachments, in order
+            wanted = [CONTENTS[n].sha256 for n in self.attached[item.idempotency_key]]
+            assert [ref.sha256 for ref in item.wire.attachments] == wanted
         for key in expected:
             self.model[key] = ItemState.SENDING
 
@@ -72,9 +91,12 @@ class OutboxMachine(RuleBasedStateMachine):
         if movable:
             self.model[key] = ItemState.REJECTED
 
-    @rule()
-    def crash_and_reopen(self) -> None:
+    @rule(rotate_key=st.booleans())
+    def crash_and_reopen(self, rotate_key: bool) -> None:
         self.outbox.close()
+        if rotate_key:  # a technician rotated the key while the kiosk was down
+            key_file = self.path.with_suffix(".key")
+            write_key_file(key_file, read_key_file(key_file).rotated())
         self.outbox = Outbox.open(self.path)
         for key in self._in(ItemState.SENDING):
             self.model[key] = ItemState.PENDING
@@ -98,6 +120,22 @@ class OutboxMachine(RuleBasedStateMachine):
         assert stats.sending == len(self._in(ItemState.SENDING))
         assert stats.acknowledged == len(self._in(ItemState.ACKNOWLEDGED))
         assert stats.rejected == len(self._in(ItemState.REJECTED))
+
+    @invariant()
+    def content_is_kept_exactly_while_an_unacknowledged_item_needs_it(self) -> None:
+        needed = {
+            n
+            for key, state in self.model.items()
+            if state in (*LIVE, ItemState.REJECTED)
+            for n in self.attached[key]
+        }
+        for n, content in enumerate(CONTENTS):
+            if n in needed:
+                size = len(content.data)
+                assert self.outbox.read_attachment(content.sha256, size - 1, 1) == content.data[-1:]
+            else:
+                with pytest.raises(OutboxError):
+                    self.outbox.read_attachment(content.sha256, 0, 1)
 
     def teardown(self) -> None:
         self.outbox.close()

@@ -186,3 +186,17 @@ async def test_an_unwritable_spool_is_reported_as_offline(tmp_path: Path) -> Non
     with pytest.raises(PrinterOfflineError):
         await printer.print_pdf(make_pdf(), title="t")
     assert printer.paper_left == 5
+
+
+async def test_self_test_spools_a_test_page(spool: Path) -> None:
+    printer = SimulatedPrinter(spool, paper_left=3)
+    result = await printer.self_test()
+    assert (result.passed, result.code) == (True, "selftest.ok")
+    assert result.artifact == (spool / "job_0001.pdf").read_bytes()
+    assert printer.paper_left == 2
+
+
+async def test_self_test_without_paper_fails_with_the_reason(spool: Path) -> None:
+    result = await SimulatedPrinter(spool, paper_left=0).self_test()
+    assert (result.passed, result.code) == (False, "printer.paper_out")
+    assert result.artifact is not None  # the page that could not be printed

@@ -1,4 +1,4 @@
-"""The printed receipt: an 80 mm wide PDF a citizen takes home (Qt-free).
+"""The receipt as PDF: an 80 mm roll, or an A4 or Letter sheet (Qt-free).
 
 The receipt carries no personal data beyond the reference, because receipts get
 left at the printer. It is rendered with reportlab and embedded DejaVu Sans, so
@@ -10,36 +10,27 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Literal
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.dates import format_timestamp
+from kiosk.receipt.model import Paper, ReceiptData, check_receipt
 
-Language = Literal["fr", "en"]
+log = logging.getLogger(__name__)
 
-RECEIPT_LABEL_KEYS: tuple[str, ...] = (
-    "receipt.title",
-    "receipt.reference",
-    "receipt.date",
-    "receipt.service",
-    "receipt.agency",
-    "receipt.follow",
-    "receipt.keep",
-    "receipt.site",
-)
-
-PAGE_WIDTH_PT = 80 * mm
+PAGE_WIDTH_PT = 80 * mm  # the roll
 # Thermal heads print about 72 mm of an 80 mm roll: keep everything inside it.
 MARGIN_PT = 5 * mm
 CONTENT_WIDTH_PT = PAGE_WIDTH_PT - 2 * MARGIN_PT
@@ -58,40 +49,49 @@ _VERA_FILES = {FONT_REGULAR: "Vera.ttf", FONT_BOLD: "VeraBd.ttf"}
 
 
 @dataclass(frozen=True)
-class ReceiptData:
-    """What a receipt says, already in the citizen's language (labels aside).
+class Sheet:
+    """Where the receipt's column sits on a paper. ``page_height=None``: a roll."""
 
-    ``submitted_at``: a naive time is printed as given; an aware one is shown in
-    the kiosk's local time zone, which is the time on the office clock.
-    """
+    page_width: float
+    page_height: float | None
+    column_width: float
+    top: float
+    qr_size: float
+    logo_max: tuple[float, float]
 
-    reference: str
-    service_title: str
-    agency_name: str
-    site_name: str
-    submitted_at: datetime
-    tracking_url: str
-    language: Language
+    @property
+    def column_left(self) -> float:
+        """The column is centred: on a roll that leaves the head's margins."""
+        return (self.page_width - self.column_width) / 2
 
 
-def render_receipt(data: ReceiptData, labels: Mapping[str, str]) -> bytes:
-    """The receipt as PDF bytes, one 80 mm wide page as tall as its content.
+# On a sheet the same column as on the roll, a little wider and with a header:
+# one layout to proofread, and it reads like the receipt people know.
+SHEETS: dict[Paper, Sheet] = {
+    "80mm": Sheet(PAGE_WIDTH_PT, None, CONTENT_WIDTH_PT, 7 * mm, QR_SIZE_PT, (50 * mm, 18 * mm)),
+    "a4": Sheet(A4[0], A4[1], 120 * mm, 20 * mm, 35 * mm, (60 * mm, 25 * mm)),
+    "letter": Sheet(LETTER[0], LETTER[1], 120 * mm, 20 * mm, 35 * mm, (60 * mm, 25 * mm)),
+}
 
-    ``labels`` maps every key of :data:`RECEIPT_LABEL_KEYS` to text in
+
+def render_receipt(data: ReceiptData, labels: Mapping[str, str], *, paper: Paper = "80mm") -> bytes:
+    """The receipt as PDF bytes: on the roll one page as tall as its content, else one sheet.
+
+    ``labels`` maps every key of ``RECEIPT_LABEL_KEYS`` to text in
     ``data.language``; missing or blank ones raise ``ValueError`` naming them.
     """
-    missing = [key for key in RECEIPT_LABEL_KEYS if not labels.get(key, "").strip()]
-    if missing:
-        raise ValueError(f"missing receipt labels: {', '.join(missing)}")
-    if not data.reference.strip() or not data.tracking_url.strip():
-        raise ValueError("a receipt needs a reference and a tracking URL")
-    _register_fonts()
-    layout = _compose(data, labels)
+    check_receipt(data, labels)
+    register_fonts()
+    sheet = SHEETS[paper]
+    layout = _compose(data, labels, sheet)
+    page_height = sheet.page_height if sheet.page_height is not None else layout.height
+    if layout.height > page_height:
+        raise ValueError(f"the receipt does not fit on {paper}")
     buffer = BytesIO()
     # invariant: no creation timestamp or random ID, so equal receipts are equal bytes.
     canvas = Canvas(
         buffer,
-        pagesize=(PAGE_WIDTH_PT, layout.height),
+        pagesize=(sheet.page_width, page_height),
         invariant=True,
         pageCompression=True,
         lang=data.language,
@@ -101,36 +101,34 @@ def render_receipt(data: ReceiptData, labels: Mapping[str, str]) -> bytes:
     canvas.setSubject(data.service_title)
     canvas.setAuthor(data.agency_name)
     canvas.setCreator("visioguichet")
-    layout.draw(canvas)
+    layout.draw(canvas, page_height)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def _compose(data: ReceiptData, labels: Mapping[str, str]) -> _Layout:
-    layout = _Layout()
-    layout.space(7 * mm)
+def _compose(data: ReceiptData, labels: Mapping[str, str], sheet: Sheet) -> _Layout:
+    layout = _Layout(sheet)
+    layout.space(sheet.top)
+    if data.logo_path is not None and layout.logo(data.logo_path):
+        layout.space(3 * mm)
+    if sheet.page_height is not None:
+        # A sheet may leave the office with other papers: it says whose it is.
+        layout.text(data.agency_name, FONT_BOLD, 14, align="center")
+        layout.space(5 * mm)
     layout.text(labels["receipt.title"], FONT_BOLD, 12, align="center")
     layout.space(3 * mm)
     layout.rule()
     layout.space(3.5 * mm)
     layout.text(labels["receipt.reference"], FONT_REGULAR, 9, align="center")
     layout.space(1.5 * mm)
-    layout.text(data.reference, FONT_BOLD, _fitting_size(data.reference), align="center")
+    reference_size = _fitting_size(data.reference, sheet.column_width)
+    layout.text(data.reference, FONT_BOLD, reference_size, align="center")
     layout.space(3.5 * mm)
     layout.rule()
     layout.space(3 * mm)
-    moment = data.submitted_at
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    details = (
-        ("receipt.date", format_timestamp(moment, data.language)),
-        ("receipt.service", data.service_title),
-        ("receipt.agency", data.agency_name),
-        ("receipt.site", data.site_name),
-    )
-    for key, value in details:
-        layout.text(labels[key], FONT_REGULAR, 8)
+    for label, value in data.details(labels):
+        layout.text(label, FONT_REGULAR, 8)
         layout.space(0.5 * mm)
         layout.text(value, FONT_BOLD, 10)
         layout.space(2.5 * mm)
@@ -159,6 +157,7 @@ _Op = Callable[[Canvas, float], None]  # draws given the page height
 class _Layout:
     """A top-down column of lines measured first, drawn once the page height is known."""
 
+    sheet: Sheet
     height: float = 0.0
     ops: list[_Op] = field(default_factory=list)
 
@@ -169,33 +168,57 @@ class _Layout:
         self, text: str, font: str, size: float, *, align: Literal["left", "center"] = "left"
     ) -> None:
         leading = size * 1.3
-        for line in _wrap(text, font, size, CONTENT_WIDTH_PT):
+        for line in _wrap(text, font, size, self.sheet.column_width):
             # DejaVu's ascent is about 0.93 em: the baseline sits that far below the line top.
             baseline = self.height + size * 0.95
-            self.ops.append(_text_op(line, font, size, align, baseline))
+            self.ops.append(_text_op(self.sheet, line, font, size, align=align, baseline=baseline))
             self.height += leading
 
     def rule(self) -> None:
         top = self.height
+        left, width = self.sheet.column_left, self.sheet.column_width
 
         def draw(canvas: Canvas, page_height: float) -> None:
             canvas.setLineWidth(0.6)
             y = page_height - top
-            canvas.line(MARGIN_PT, y, PAGE_WIDTH_PT - MARGIN_PT, y)
+            canvas.line(left, y, left + width, y)
 
         self.ops.append(draw)
+
+    def logo(self, path: Path) -> bool:
+        """Add the logo, scaled into the sheet's logo box; ``False`` if it cannot be read."""
+        try:
+            image = ImageReader(str(path))
+            width, height = image.getSize()
+        except Exception as err:  # reportlab and PIL raise anything on a bad file
+            # A receipt without a logo beats no receipt: the citizen needs the reference.
+            log.warning("agency logo %s not printed: %s", path, err)
+            return False
+        max_w, max_h = self.sheet.logo_max
+        scale = min(max_w / width, max_h / height)
+        w, h = width * scale, height * scale
+        top = self.height
+        left = (self.sheet.page_width - w) / 2
+
+        def draw(canvas: Canvas, page_height: float) -> None:
+            canvas.drawImage(image, left, page_height - top - h, w, h, mask="auto")
+
+        self.ops.append(draw)
+        self.height += h
+        return True
 
     def qr(self, value: str) -> None:
         # Encode once: reportlab's QR encoder is pure Python and the slow part of a receipt.
         encoder = QrCodeWidget(value, barLevel="M").qr
         encoder.make()
         rows: list[list[bool]] = [[bool(dark) for dark in row] for row in encoder.modules]
-        module = QR_SIZE_PT / len(rows)
+        size = self.sheet.qr_size
+        module = size / len(rows)
         self.height += QR_QUIET_MODULES * module
         top = self.height
+        left = (self.sheet.page_width - size) / 2
 
         def draw(canvas: Canvas, page_height: float) -> None:
-            left = (PAGE_WIDTH_PT - QR_SIZE_PT) / 2
             # One path for all dark runs: filled at once, so no hairlines between modules.
             path = canvas.beginPath()
             for r, row in enumerate(rows):
@@ -209,29 +232,31 @@ class _Layout:
             canvas.drawPath(path, stroke=0, fill=1)
 
         self.ops.append(draw)
-        self.height += QR_SIZE_PT + QR_QUIET_MODULES * module
+        self.height += size + QR_QUIET_MODULES * module
 
-    def draw(self, canvas: Canvas) -> None:
+    def draw(self, canvas: Canvas, page_height: float) -> None:
         for op in self.ops:
-            op(canvas, self.height)
+            op(canvas, page_height)
 
 
-def _text_op(line: str, font: str, size: float, align: str, baseline: float) -> _Op:
+def _text_op(
+    sheet: Sheet, line: str, font: str, size: float, *, align: str, baseline: float
+) -> _Op:
     def draw(canvas: Canvas, page_height: float) -> None:
         canvas.setFont(font, size)
         y = page_height - baseline
         if align == "center":
-            canvas.drawCentredString(PAGE_WIDTH_PT / 2, y, line)
+            canvas.drawCentredString(sheet.page_width / 2, y, line)
         else:
-            canvas.drawString(MARGIN_PT, y, line)
+            canvas.drawString(sheet.column_left, y, line)
 
     return draw
 
 
-def _fitting_size(reference: str) -> float:
+def _fitting_size(reference: str, width: float) -> float:
     """The largest size, down to a floor, at which the reference holds on one line."""
     size = REFERENCE_MAX_SIZE_PT
-    while size > REFERENCE_MIN_SIZE_PT and _width(reference, FONT_BOLD, size) > CONTENT_WIDTH_PT:
+    while size > REFERENCE_MIN_SIZE_PT and _width(reference, FONT_BOLD, size) > width:
         size -= 0.5
     return size
 
@@ -266,7 +291,7 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 
 @functools.cache
-def _register_fonts() -> None:
+def register_fonts() -> None:
     """Register the receipt's two faces with reportlab, once per process.
 
     Cached: parsing a TTF costs milliseconds. A race on the very first call
