@@ -72,12 +72,15 @@ def main(argv: list[str] | None = None) -> int:
             demo_dir = args.demo_dir.resolve()
             url, token_file = stack.enter_context(embedded_backend(demo_dir))
             settings = demo_settings(settings, url, token_file, demo_dir)
+        from kiosk.ui.runtime import RunOptions, run, start_event_loop
+
+        event_loop = start_event_loop()
         try:
-            services = build_services(settings)
+            services = build_services(settings, event_loop.loop)
         except (StartupError, CatalogueError, CatalogueTextError) as err:
+            event_loop.loop.close()
             print(f"visioguichet: cannot start: {err}", file=sys.stderr)
             return EXIT_CONFIG
-        from kiosk.ui.runtime import RunOptions, run
 
         options = RunOptions(
             fullscreen=settings.kiosk.fullscreen and not args.windowed,
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             report_first_frame=args.report_first_frame,
             exit_after_first_frame=args.exit_after_first_frame,
         )
-        return run(services, options)
+        return run(event_loop, services, options)
     return 0
 
 

@@ -73,7 +73,9 @@ class DevicesSection(_Section):
     or ``escpos`` (a network receipt printer, raw TCP).
     """
 
-    card_reader: Literal["simulated"] = "simulated"
+    card_reader: Literal["simulated", "pcsc"] = "simulated"
+    # With pcsc: the reader whose name starts with this (None: the first reader found).
+    card_reader_name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     printer: Literal["simulated", "cups", "escpos"] = "simulated"
     printer_spool_dir: Path = Path("var/kiosk/printed")
     printer_paper_sheets: Annotated[int, Field(ge=0)] | None = None

@@ -6,6 +6,7 @@ own settings, so the app under test is the app that ships.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,11 +56,16 @@ class KioskServices:
         self.outbox.close()
 
 
-def build_card_reader(settings: KioskSettings) -> CardReader:
-    """The card reader the configuration names."""
+def build_card_reader(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> CardReader:
+    """The card reader the configuration names; its events are delivered on ``loop``."""
     match settings.devices.card_reader:
         case "simulated":
             return SimulatedCardReader(read_delay_s=0.4)
+        case "pcsc":
+            # Imported only when chosen: pyscard needs pcsc-lite, and start-up stays lean.
+            from peripherals.card.pcsc import PcscCardReader
+
+            return PcscCardReader(settings.devices.card_reader_name, loop=loop)
 
 
 def build_printer(settings: KioskSettings) -> Printer:
@@ -133,7 +139,7 @@ def open_outbox(settings: KioskSettings) -> Outbox:
     return outbox
 
 
-def build_services(settings: KioskSettings) -> KioskServices:
+def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> KioskServices:
     """Wire the kiosk from its settings; raises StartupError or CatalogueError."""
     strings = load_strings()
     catalogue = load_catalogue(settings.kiosk.catalogue)
@@ -167,7 +173,7 @@ def build_services(settings: KioskSettings) -> KioskServices:
         inactivity=InactivityWatch(
             settings.kiosk.inactivity_timeout_s, settings.kiosk.inactivity_countdown_s
         ),
-        card_reader=build_card_reader(settings),
+        card_reader=build_card_reader(settings, loop),
         printer=printer,
         outbox=outbox,
         client=client,

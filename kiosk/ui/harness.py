@@ -7,6 +7,7 @@ settings differ, so what is tested and shown is what ships.
 from __future__ import annotations
 
 import asyncio
+import atexit
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,13 +73,40 @@ class RunningKiosk:
             await self.ui.vm.settle()
 
 
+_loops: dict[int, asyncio.AbstractEventLoop] = {}
+
+
+def shared_loop() -> asyncio.AbstractEventLoop:
+    """The process's one qasync loop, made once, as the kiosk itself has one.
+
+    A loop per test would leave qasync's timer objects to Python's garbage
+    collector, which may destroy them from a worker thread later, while Qt still
+    delivers their timer events: a crash, seen in about one run in five.
+    """
+    app = QGuiApplication.instance() or QApplication([])
+    loop = _loops.get(id(app))
+    if loop is None or loop.is_closed():
+        loop = _loops[id(app)] = qasync.QEventLoop(app)
+        # Its worker threads must be joined before Qt goes away at exit.
+        atexit.register(close_shared_loop)
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def close_shared_loop() -> None:
+    """Close the shared loop (its executor threads stop); idempotent."""
+    for loop in _loops.values():
+        if not loop.is_closed():
+            loop.close()
+    _loops.clear()
+    asyncio.set_event_loop(None)
+
+
 @contextmanager
 def running_kiosk(settings: KioskSettings) -> Iterator[RunningKiosk]:
-    """Build and show the kiosk; tear it down afterwards."""
-    app = QGuiApplication.instance() or QApplication([])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    services = build_services(settings)
+    """Build and show the kiosk; tear it down afterwards (the loop stays for the next)."""
+    loop = shared_loop()
+    services = build_services(settings, loop)
     ui = KioskUi(services)
     ui.window.resize(*SCREEN_SIZE)
     try:
@@ -86,5 +114,3 @@ def running_kiosk(settings: KioskSettings) -> Iterator[RunningKiosk]:
     finally:
         ui.close()
         loop.run_until_complete(services.aclose())
-        asyncio.set_event_loop(None)
-        loop.close()

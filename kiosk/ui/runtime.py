@@ -95,11 +95,13 @@ class KioskUi:
                 app.installEventFilter(self._demo)
 
     def close(self) -> None:
-        """Tear the screens down, now, while the view model they bind to still exists.
+        """Tear the screens and the view model down, now, on this (the UI) thread.
 
-        The QML context holds a plain pointer to the view model: an engine left
-        for a later deleteLater() could outlive it and evaluate a binding on freed
-        memory (seen as a segfault in the next test's event loop).
+        The QML context holds a plain pointer to the view model, and the view
+        model owns timers. Left to Python's garbage collector, they could be
+        destroyed later, from whatever thread triggers a collection (a worker
+        rendering a receipt): a timer unregistered from the wrong thread, or a
+        binding evaluated on freed memory, crashes the process (seen in tests).
         """
         app = QGuiApplication.instance()
         if app is not None:
@@ -108,6 +110,8 @@ class KioskUi:
         self.vm.stop()
         self.window.close()
         shiboken6.delete(self.engine)
+        for qobject in (self.vm, self._activity, self._demo):
+            shiboken6.delete(qobject)
 
 
 def ensure_display() -> bool:
@@ -120,8 +124,22 @@ def ensure_display() -> bool:
     return True
 
 
-def run(services: KioskServices, options: RunOptions) -> int:
-    """Run the kiosk until asked to stop; returns the process exit code."""
+@dataclass(frozen=True)
+class EventLoop:
+    """The one Qt application and asyncio loop of the process, made before the devices.
+
+    Device adapters that report from their own threads (pyscard's monitor)
+    marshal onto this loop, so it must exist before they are built.
+    """
+
+    app: QGuiApplication
+    loop: asyncio.AbstractEventLoop
+    offscreen: bool
+    started: float
+
+
+def start_event_loop() -> EventLoop:
+    """Create the QGuiApplication and its qasync loop, offscreen when there is no screen."""
     import qasync
 
     started = time.time()
@@ -137,6 +155,17 @@ def run(services: KioskServices, options: RunOptions) -> int:
         )
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    return EventLoop(app, loop, offscreen, started)
+
+
+def run(event_loop: EventLoop, services: KioskServices, options: RunOptions) -> int:
+    """Run the kiosk until asked to stop; returns the process exit code."""
+    app, loop, offscreen, started = (
+        event_loop.app,
+        event_loop.loop,
+        event_loop.offscreen,
+        event_loop.started,
+    )
     stop = asyncio.Event()
     ui = KioskUi(services)
     app.lastWindowClosed.connect(stop.set)
@@ -149,12 +178,12 @@ def run(services: KioskServices, options: RunOptions) -> int:
         ui.window.showFullScreen()
     if options.quit_after_s is not None:
         QTimer.singleShot(int(options.quit_after_s * 1000), stop.set)
-    with loop:
-        try:
-            loop.run_until_complete(_serve(ui, stop))
-        finally:
-            ui.close()
-            loop.run_until_complete(services.aclose())
+    try:
+        loop.run_until_complete(_serve(ui, stop))
+    finally:
+        ui.close()
+        loop.run_until_complete(services.aclose())
+        loop.close()
     return 0
 
 

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
+from kiosk.ui.harness import RunningKiosk, close_shared_loop, local_settings, running_kiosk
 from tests.fixtures.backend import RunningBackend
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_loop_closed(qapp: object) -> Iterator[None]:
+    """Close the kiosk's shared loop while Qt is still there (before qapp goes)."""
+    yield
+    close_shared_loop()
 
 
 @pytest.fixture
