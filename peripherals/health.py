@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -77,3 +78,8 @@ class SelfTestResult:
     detail: str = ""
     duration_ms: float = 0.0
     artifact: bytes | None = None
+
+
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.perf_counter()`` reading), for self-tests."""
+    return (time.perf_counter() - started) * 1000

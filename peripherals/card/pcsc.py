@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -36,15 +35,13 @@ from peripherals.card.errors import (
     CardUnreadableError,
     NoCardError,
 )
-from peripherals.card.model import CardEvent, CardEventKind, CardHolder, CardIdentity
+from peripherals.card.model import CardEventKind, CardHolder, CardIdentity
 from peripherals.card.pcsc_link import PcscLink
 from peripherals.card.pcsc_monitor import ReaderMonitor, ReaderObservation
 from peripherals.card.profile import encode_pin
-from peripherals.card.protocol import CardListener
+from peripherals.card.protocol import CardListener, notify_listeners
 from peripherals.card.worker import CardWorker
-from peripherals.health import DeviceHealth, SelfTestResult
-
-_log = logging.getLogger(__name__)
+from peripherals.health import DeviceHealth, SelfTestResult, elapsed_ms
 
 T = TypeVar("T")
 
@@ -124,8 +121,8 @@ class PcscCardReader:
         try:
             summary = await self._run(commands.self_test, "self-test")
         except CardError as err:
-            return SelfTestResult(False, err.code, err.detail, _ms_since(started))
-        return SelfTestResult(True, SELF_TEST_OK, summary, _ms_since(started))
+            return SelfTestResult(False, err.code, err.detail, elapsed_ms(started))
+        return SelfTestResult(True, SELF_TEST_OK, summary, elapsed_ms(started))
 
     def health(self) -> DeviceHealth:
         """ABSENT once closed, FAULT while the reader is lost, DEGRADED after a timeout."""
@@ -248,14 +245,4 @@ class PcscCardReader:
             self._emit(CardEventKind.INSERTED)
 
     def _emit(self, kind: CardEventKind) -> None:
-        event = CardEvent(kind)
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                # One broken listener must not keep the others from hearing about the card.
-                _log.exception("card listener failed on %s", kind)
-
-
-def _ms_since(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+        notify_listeners(self._listeners, kind)

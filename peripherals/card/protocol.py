@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from peripherals.card.model import CardEvent, CardHolder, CardIdentity
+from peripherals.card.model import CardEvent, CardEventKind, CardHolder, CardIdentity
 from peripherals.health import DeviceHealth, SelfTestResult
 
 CardListener = Callable[[CardEvent], None]
+_log = logging.getLogger(__name__)
+
+
+def notify_listeners(listeners: list[CardListener], kind: CardEventKind) -> None:
+    """Tell every listener about ``kind``; one broken listener never silences the others."""
+    event = CardEvent(kind)
+    for listener in list(listeners):
+        try:
+            listener(event)
+        except Exception:
+            _log.exception("card listener failed on %s", kind)
 
 
 class CardReader(Protocol):

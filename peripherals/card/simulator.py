@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -17,12 +16,10 @@ from peripherals.card.errors import (
     NoCardError,
     WrongPinError,
 )
-from peripherals.card.model import CardEvent, CardEventKind, CardHolder, CardIdentity
+from peripherals.card.model import CardEventKind, CardHolder, CardIdentity
 from peripherals.card.profile import CITIZEN_V1, CITIZEN_V1_ATR, encode_pin
-from peripherals.card.protocol import CardListener
-from peripherals.health import DeviceHealth, SelfTestResult
-
-_log = logging.getLogger(__name__)
+from peripherals.card.protocol import CardListener, notify_listeners
+from peripherals.health import DeviceHealth, SelfTestResult, elapsed_ms
 
 # A made-up citizen; the file number passes the Luhn check of file_number.py.
 SAMPLE_HOLDER = CardHolder(
@@ -111,9 +108,9 @@ class SimulatedCardReader:
             identity = await self.identify()
             await self.read_holder()
         except CardError as err:
-            return SelfTestResult(False, err.code, err.detail, _ms_since(started))
+            return SelfTestResult(False, err.code, err.detail, elapsed_ms(started))
         summary = f"{identity.profile} card (simulated), PIN {self._tries_left} tries left"
-        return SelfTestResult(True, "selftest.ok", summary, _ms_since(started))
+        return SelfTestResult(True, "selftest.ok", summary, elapsed_ms(started))
 
     def health(self) -> DeviceHealth:
         """ABSENT once closed, FAULT while unplugged, OK otherwise."""
@@ -215,14 +212,4 @@ class SimulatedCardReader:
             self._slot.interrupted.set()
 
     def _emit(self, kind: CardEventKind) -> None:
-        event = CardEvent(kind)
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                # One broken listener must not keep the others from hearing about the card.
-                _log.exception("card listener failed on %s", kind)
-
-
-def _ms_since(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+        notify_listeners(self._listeners, kind)
