@@ -73,7 +73,7 @@ class RunningKiosk:
             await self.ui.vm.settle()
 
 
-_loops: dict[int, asyncio.AbstractEventLoop] = {}
+_shared: list[asyncio.AbstractEventLoop] = []  # at most one: the process's loop
 
 
 def shared_loop() -> asyncio.AbstractEventLoop:
@@ -83,22 +83,21 @@ def shared_loop() -> asyncio.AbstractEventLoop:
     collector, which may destroy them from a worker thread later, while Qt still
     delivers their timer events: a crash, seen in about one run in five.
     """
-    app = QGuiApplication.instance() or QApplication([])
-    loop = _loops.get(id(app))
-    if loop is None or loop.is_closed():
-        loop = _loops[id(app)] = qasync.QEventLoop(app)
+    if not _shared or _shared[0].is_closed():
+        app = QGuiApplication.instance() or QApplication([])
+        _shared[:] = [qasync.QEventLoop(app)]
         # Its worker threads must be joined before Qt goes away at exit.
         atexit.register(close_shared_loop)
-    asyncio.set_event_loop(loop)
-    return loop
+    asyncio.set_event_loop(_shared[0])
+    return _shared[0]
 
 
 def close_shared_loop() -> None:
     """Close the shared loop (its executor threads stop); idempotent."""
-    for loop in _loops.values():
+    for loop in _shared:
         if not loop.is_closed():
             loop.close()
-    _loops.clear()
+    _shared.clear()
     asyncio.set_event_loop(None)
 
 

@@ -160,19 +160,14 @@ def start_event_loop() -> EventLoop:
 
 def run(event_loop: EventLoop, services: KioskServices, options: RunOptions) -> int:
     """Run the kiosk until asked to stop; returns the process exit code."""
-    app, loop, offscreen, started = (
-        event_loop.app,
-        event_loop.loop,
-        event_loop.offscreen,
-        event_loop.started,
-    )
+    app, loop, offscreen = event_loop.app, event_loop.loop, event_loop.offscreen
     stop = asyncio.Event()
     ui = KioskUi(services)
     app.lastWindowClosed.connect(stop.set)
     _stop_on_signals(loop, stop)
     if options.report_first_frame or options.exit_after_first_frame:
         _report_first_frame(
-            ui.window, started, loop, stop if options.exit_after_first_frame else None
+            ui.window, event_loop.started, loop, stop if options.exit_after_first_frame else None
         )
     if options.fullscreen and not offscreen:
         ui.window.showFullScreen()

@@ -17,7 +17,7 @@ from typing import Any, cast
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk import presenters
-from kiosk.i18n import Language, Strings
+from kiosk.i18n import LANGUAGES, Language, Strings
 from kiosk.journey import VISIBLE_STEPS, InactivityWatch, Journey, JourneyError, Step
 from kiosk.reference import new_reference
 from kiosk.submission import SubmissionDesk
@@ -62,6 +62,7 @@ class KioskViewModel(QObject):
         super().__init__()
         self._journey = journey
         self._strings = strings
+        self._tables = {language: strings.table(language) for language in LANGUAGES}
         self._desk = desk
         self._card = card_reader
         self._outbox = outbox
@@ -107,7 +108,8 @@ class KioskViewModel(QObject):
     language = Property(str, _get_language, notify=languageChanged)
 
     def _get_strings(self) -> dict[str, str]:
-        return self._strings.table(self._journey.session.language)
+        # Every text binding on screen reads this: hand out a table built once.
+        return self._tables[self._journey.session.language]
 
     strings = Property(dict, _get_strings, notify=languageChanged)
 

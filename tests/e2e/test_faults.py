@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ui.driver import walk_change_of_address
+from kiosk.ui.driver import KioskDriver, walk_change_of_address
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
 from offline_queue.outbox import OutboxFullError
 from peripherals.printer import SimulatedPrinter
@@ -37,19 +37,24 @@ def test_printer_out_of_paper_keeps_the_transaction_and_says_so(
     assert offline_kiosk.services.outbox.stats().backlog == 1  # saved all the same
 
 
+async def to_the_review_of_a_copy_request(d: KioskDriver) -> None:
+    """A citizen asks for a copy of a tax bill, to pick up, and reaches the review."""
+    await d.tap("attractTouchArea")
+    await d.tap("languageFr")
+    await d.tap("service_copy-of-record")
+    await d.tap("demoCardButton")
+    await d.tap("choice_record_type_tax-bill")
+    await d.tap("choice_delivery_pickup")
+    await d.tap("formContinue")
+    await d.screen("reviewScreen")
+
+
 def test_a_failed_save_promises_nothing(offline_kiosk: RunningKiosk) -> None:
     d = offline_kiosk.driver
     outbox = offline_kiosk.services.outbox
 
     async def journey() -> None:
-        await d.tap("attractTouchArea")
-        await d.tap("languageFr")
-        await d.tap("service_copy-of-record")
-        await d.tap("demoCardButton")
-        await d.tap("choice_record_type_tax-bill")
-        await d.tap("choice_delivery_pickup")
-        await d.tap("formContinue")
-        await d.screen("reviewScreen")
+        await to_the_review_of_a_copy_request(d)
         outbox.close()  # the storage fails under the citizen's finger (I/O error, disk gone)
         await d.tap("reviewConfirm")
         await d.item("saveError")
@@ -81,14 +86,7 @@ def test_a_full_disk_tells_the_citizen_an_agent_can_take_over(full_kiosk: Runnin
     before = full_kiosk.services.outbox.stats().pending
 
     async def journey() -> None:
-        await d.tap("attractTouchArea")
-        await d.tap("languageFr")
-        await d.tap("service_copy-of-record")
-        await d.tap("demoCardButton")
-        await d.tap("choice_record_type_tax-bill")
-        await d.tap("choice_delivery_pickup")
-        await d.tap("formContinue")
-        await d.screen("reviewScreen")
+        await to_the_review_of_a_copy_request(d)
         await d.tap("reviewConfirm")
         await d.item("saveError")
 
