@@ -9,6 +9,7 @@ PYTHON ?= python3
 # Qt needs on a bare system, fonts for screens and receipts, poppler for PDF checks.
 APT_PACKAGES := python3-venv python3-dev gcc libpcsclite-dev pcscd vsmartcard-vpcd \
 	cups printer-driver-cups-pdf libcups2-dev postgresql \
+	chromium coturn iproute2 \
 	fonts-dejavu-core poppler-utils libpulse0 \
 	libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 \

@@ -11,7 +11,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic_core import from_json
 
 SIGNAL_VERSION: Literal[1] = 1
@@ -60,22 +68,100 @@ class HangupOutcome(StrEnum):
     CONNECTION_LOST = "connection_lost"
 
 
+ContextLabel = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+ContextValue = Annotated[str, StringConstraints(max_length=500)]
+MAX_CONTEXT_FIELDS = 40
+MAX_CALLBACK_SLOTS = 24
+PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ().-]{6,24}$")]
+
+
+class CallContext(_Signal):
+    """What the citizen already did, handed to the agent only with their consent.
+
+    ``fields`` are label/value pairs as the citizen saw them on the review
+    screen, so the agent never asks again for what the kiosk already knows.
+    """
+
+    agency_id: Identifier | None = None
+    step: Identifier | None = None
+    fields: Annotated[
+        list[tuple[ContextLabel, ContextValue]], Field(max_length=MAX_CONTEXT_FIELDS)
+    ] = []
+
+
 class CallRequest(_Signal):
-    """Kiosk -> back end: a citizen asked to talk to a person."""
+    """Kiosk -> back end: a citizen asked to talk to a person.
+
+    ``kiosk_id`` must match the kiosk's credential; the hub refuses a mismatch.
+    """
 
     type: Literal["call_request"] = "call_request"
     kiosk_id: Identifier
     language: Literal["fr", "en"]
     service_id: Identifier | None = None
     reason: Annotated[str, StringConstraints(max_length=MAX_REASON_CHARS)] | None = None
+    context: CallContext | None = None
 
 
 class QueuePosition(_Signal):
-    """Back end -> kiosk: where the citizen stands in the queue (0: being connected)."""
+    """Back end -> kiosk: where the citizen stands in the queue (0: being connected).
+
+    Sent when the call is queued and whenever the position or estimate changes.
+    """
 
     type: Literal["queue_position"] = "queue_position"
+    call_id: CallId
     position: Annotated[int, Field(ge=0)]
     estimated_wait_s: Annotated[int, Field(ge=0)]
+
+
+class CallAccepted(_Signal):
+    """Back end -> kiosk: an agent took the call; the kiosk now sends its :class:`Offer`.
+
+    The kiosk is always the offerer, also when it renegotiates after a failure,
+    so the console only ever answers.
+    """
+
+    type: Literal["call_accepted"] = "call_accepted"
+    call_id: CallId
+    agent_name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+
+
+class CancelCall(_Signal):
+    """Kiosk -> back end: the citizen left the queue before an agent answered."""
+
+    type: Literal["cancel_call"] = "cancel_call"
+    call_id: CallId
+
+
+class CallbackOffer(_Signal):
+    """Back end -> kiosk: no agent now (closed, or the wait is too long); pick a slot.
+
+    ``slots`` are ISO 8601 start times with their offset, in the agency's zone.
+    """
+
+    type: Literal["callback_offer"] = "callback_offer"
+    call_id: CallId
+    reason: Literal["closed", "wait_too_long"]
+    slots: Annotated[list[AwareDatetime], Field(max_length=MAX_CALLBACK_SLOTS)]
+
+
+class BookCallback(_Signal):
+    """Kiosk -> back end: the citizen chose a slot and gave a number to be called on."""
+
+    type: Literal["book_callback"] = "book_callback"
+    call_id: CallId
+    slot: AwareDatetime
+    phone: PhoneNumber
+
+
+class CallbackBooked(_Signal):
+    """Back end -> kiosk: the callback is booked; ``reference`` goes on the ticket."""
+
+    type: Literal["callback_booked"] = "callback_booked"
+    call_id: CallId
+    slot: AwareDatetime
+    reference: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{4,32}$")]
 
 
 class Offer(_Signal):
@@ -111,12 +197,27 @@ class ErrorMessage(_Signal):
 
 
 SignalMessage = Annotated[
-    CallRequest | QueuePosition | Offer | Answer | Hangup | ErrorMessage,
+    CallRequest
+    | QueuePosition
+    | CallAccepted
+    | CancelCall
+    | CallbackOffer
+    | BookCallback
+    | CallbackBooked
+    | Offer
+    | Answer
+    | Hangup
+    | ErrorMessage,
     Field(discriminator="type"),
 ]
 SIGNAL_TYPES: tuple[str, ...] = (
     "call_request",
     "queue_position",
+    "call_accepted",
+    "cancel_call",
+    "callback_offer",
+    "book_callback",
+    "callback_booked",
     "offer",
     "answer",
     "hangup",

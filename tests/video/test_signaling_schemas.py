@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -14,7 +15,13 @@ from video.signaling import (
     MAX_SIGNAL_BYTES,
     SIGNAL_TYPES,
     Answer,
+    BookCallback,
+    CallAccepted,
+    CallbackBooked,
+    CallbackOffer,
+    CallContext,
     CallRequest,
+    CancelCall,
     ErrorMessage,
     Hangup,
     HangupOutcome,
@@ -30,6 +37,13 @@ identifiers = st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,63}\Z")
 call_ids = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 sdps = st.text(min_size=1, max_size=2_000)
 counts = st.integers(min_value=0, max_value=2**53)
+aware_times = st.datetimes(timezones=st.just(UTC))
+contexts = st.builds(
+    CallContext,
+    agency_id=st.none() | identifiers,
+    step=st.none() | identifiers,
+    fields=st.lists(st.tuples(st.text(min_size=1, max_size=80), st.text(max_size=500)), max_size=5),
+)
 
 messages: st.SearchStrategy[SignalMessage] = st.one_of(
     st.builds(
@@ -38,8 +52,29 @@ messages: st.SearchStrategy[SignalMessage] = st.one_of(
         language=st.sampled_from(["fr", "en"]),
         service_id=st.none() | identifiers,
         reason=st.none() | st.text(max_size=500),
+        context=st.none() | contexts,
     ),
-    st.builds(QueuePosition, position=counts, estimated_wait_s=counts),
+    st.builds(QueuePosition, call_id=call_ids, position=counts, estimated_wait_s=counts),
+    st.builds(CallAccepted, call_id=call_ids, agent_name=st.text(min_size=1, max_size=80)),
+    st.builds(CancelCall, call_id=call_ids),
+    st.builds(
+        CallbackOffer,
+        call_id=call_ids,
+        reason=st.sampled_from(["closed", "wait_too_long"]),
+        slots=st.lists(aware_times, max_size=5),
+    ),
+    st.builds(
+        BookCallback,
+        call_id=call_ids,
+        slot=aware_times,
+        phone=st.from_regex(r"\A\+?[0-9 ().-]{6,24}\Z"),
+    ),
+    st.builds(
+        CallbackBooked,
+        call_id=call_ids,
+        slot=aware_times,
+        reference=st.from_regex(r"\A[A-Z0-9-]{4,32}\Z"),
+    ),
     st.builds(Offer, call_id=call_ids, sdp=sdps),
     st.builds(Answer, call_id=call_ids, sdp=sdps),
     st.builds(Hangup, call_id=call_ids, outcome=st.sampled_from(HangupOutcome)),
@@ -71,6 +106,12 @@ message_like = st.fixed_dictionaries(
             "outcome",
             "code",
             "message",
+            "agent_name",
+            "context",
+            "slots",
+            "slot",
+            "phone",
+            "reference",
             "extra",
         )
     },
