@@ -106,6 +106,40 @@ class ReceiptSection(_Section):
     )
 
 
+class IceServerEntry(_Section):
+    """One STUN or TURN server, as in the WebRTC ``RTCIceServer`` dictionary."""
+
+    urls: Annotated[
+        list[Annotated[str, Field(pattern=r"^(stun|turn|turns):\S+$")]], Field(min_length=1)
+    ]
+    username: str | None = None
+    credential: str | None = None
+
+
+class VideoSection(_Section):
+    """The video counter. Off: "talk to a person" says where the desk and phone line are."""
+
+    enabled: bool = False
+    # The hub's WebSocket; None: the back end's URL with ws(s):// and /ws/kiosk.
+    hub_url: Annotated[str, Field(pattern=r"^wss?://\S+$")] | None = None
+    # coturn for deployments: a kiosk behind a strict firewall reaches agents only via TURN.
+    ice_servers: list[IceServerEntry] = []
+    relay_only: bool = False
+    # "synthetic" (demo, tests), a camera index such as "0", or a video file.
+    face_camera: Annotated[str, Field(min_length=1)] = "synthetic"
+    # 1280x720 at 30 fps on a PC; 960x540 or 640x480 suit a Raspberry Pi's software encoder.
+    width: Annotated[int, Field(ge=160, le=1920)] = 1280
+    height: Annotated[int, Field(ge=120, le=1080)] = 720
+    fps: Annotated[int, Field(ge=5, le=30)] = 30
+
+    def hub_for(self, backend_url: str) -> str:
+        """Where the kiosk's call signalling goes."""
+        if self.hub_url is not None:
+            return self.hub_url
+        scheme, rest = backend_url.split("://", 1)
+        return f"{'wss' if scheme == 'https' else 'ws'}://{rest.rstrip('/')}/ws/kiosk"
+
+
 class KioskSettings(_Section):
     """All settings of one kiosk."""
 
@@ -114,6 +148,7 @@ class KioskSettings(_Section):
     outbox: OutboxSection = OutboxSection()
     devices: DevicesSection = DevicesSection()
     receipt: ReceiptSection = ReceiptSection()
+    video: VideoSection = VideoSection()
 
     def resolve_paths(self, base: Path) -> KioskSettings:
         """Return a copy with relative paths taken from ``base`` (the config file's folder)."""

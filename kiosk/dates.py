@@ -32,3 +32,24 @@ def format_timestamp(moment: datetime, language: Language) -> str:
     hour = moment.hour % 12 or 12
     meridiem = "AM" if moment.hour < 12 else "PM"
     return f"{format_date(moment, language)}, {hour}:{moment.minute:02d} {meridiem}"
+
+
+WEEKDAYS: dict[Language, tuple[str, ...]] = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def format_slot(moment: datetime, language: Language) -> str:
+    """A callback slot: ``mardi 24 novembre, 9 h 30`` or ``Tuesday, November 24, 9:30 AM``.
+
+    Shown in the slot's own time zone (the agency's), which is the kiosk's.
+    """
+    weekday = WEEKDAYS[language][moment.weekday()]
+    month = MONTHS[language][moment.month - 1]
+    if language == "fr":
+        day = "1er" if moment.day == 1 else str(moment.day)
+        return f"{weekday} {day} {month}, {moment.hour} h {moment.minute:02d}"
+    hour = moment.hour % 12 or 12
+    meridiem = "AM" if moment.hour < 12 else "PM"
+    return f"{weekday}, {month} {moment.day}, {hour}:{moment.minute:02d} {meridiem}"

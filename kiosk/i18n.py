@@ -39,6 +39,10 @@ class Strings:
         template = self.texts[key][language]
         return template.format(**values) if values else template
 
+    def has(self, key: str) -> bool:
+        """True if ``key`` exists (e.g. an error code that came over the network)."""
+        return key in self.texts
+
     def table(self, language: Language) -> dict[str, str]:
         """Every text of one language, for the UI to bind to."""
         return {key: entry[language] for key, entry in self.texts.items()}

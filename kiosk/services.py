@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
 
+from kiosk.call_desk import CallDesk, CallEngine
 from kiosk.catalogue import load_catalogue
 from kiosk.config import KioskSettings
 from kiosk.i18n import Strings, load_strings
@@ -47,6 +48,10 @@ class KioskServices:
     client: httpx.AsyncClient
     sync_worker: SyncWorker
     desk: SubmissionDesk
+    call_desk: CallDesk = field(default_factory=CallDesk)
+    # None when the kiosk has no video counter configured: "talk to a person" then
+    # says where the nearest desk and phone line are.
+    call_engine: CallEngine | None = None
 
     async def aclose(self) -> None:
         """Release devices, network and the outbox, in reverse order of need."""

@@ -19,10 +19,12 @@ from typing import cast
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtMultimedia import QVideoSink
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk.services import KioskServices
+from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
 from kiosk.ui.viewmodel import KioskViewModel
 
@@ -79,13 +81,27 @@ class KioskUi:
             thank_you_s=services.settings.kiosk.thank_you_s,
         )
         services.sync_worker.add_listener(self.vm.on_sync_status)
+        self.call = CallViewModel(
+            services.call_desk,
+            services.call_engine,
+            services.strings,
+            language=lambda: services.journey.session.language,
+            service_id=lambda: services.journey.session.service_id,
+        )
+        self.vm.add_wipe_hook(self.call.wipe)
+        self.vm.keep_alive_while(lambda: services.call_desk.in_call)
         self.engine = QQmlApplicationEngine()
         self.engine.rootContext().setContextProperty("vm", self.vm)
+        self.engine.rootContext().setContextProperty("call", self.call)
         self.engine.load(QUrl.fromLocalFile(str(QML_MAIN)))
         roots = self.engine.rootObjects()
         if not roots or not isinstance(roots[0], QQuickWindow):
             raise RuntimeError(f"the kiosk screens failed to load from {QML_MAIN}")
         self.window: QQuickWindow = roots[0]
+        video = self.window.findChild(QObject, "remoteVideo")
+        sink = video.property("videoSink") if video is not None else None
+        if isinstance(sink, QVideoSink):
+            self.call.attach_sink(sink)
         self._activity = ActivityFilter(self.vm)
         self._demo = DemoControls(services.card_reader, services.printer)
         app = QGuiApplication.instance()
@@ -108,9 +124,10 @@ class KioskUi:
             app.removeEventFilter(self._activity)
             app.removeEventFilter(self._demo)
         self.vm.stop()
+        self.call.stop()
         self.window.close()
         shiboken6.delete(self.engine)
-        for qobject in (self.vm, self._activity, self._demo):
+        for qobject in (self.vm, self.call, self._activity, self._demo):
             shiboken6.delete(qobject)
 
 

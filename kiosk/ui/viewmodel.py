@@ -81,9 +81,19 @@ class KioskViewModel(QObject):
         self._ticker.setInterval(TICK_MS)
         self._ticker.timeout.connect(self._tick)
         self._ticker.start()
+        self._wipe_hooks: list[Callable[[], None]] = []
+        self._someone_attends: Callable[[], bool] = lambda: False
         self._thanks_timer = QTimer(self)
         self._thanks_timer.setSingleShot(True)
         self._thanks_timer.timeout.connect(self.newSession)
+
+    def add_wipe_hook(self, hook: Callable[[], None]) -> None:
+        """Also run ``hook`` when the session is wiped (the call overlay forgets its call)."""
+        self._wipe_hooks.append(hook)
+
+    def keep_alive_while(self, someone_attends: Callable[[], bool]) -> None:
+        """No inactivity wipe while ``someone_attends()``: a citizen on a call rarely touches."""
+        self._someone_attends = someone_attends
 
     def _reset_outcome(self) -> None:
         self._identity_error = ""
@@ -331,6 +341,8 @@ class KioskViewModel(QObject):
         self._thanks_timer.stop()
         for task in list(self._tasks):
             task.cancel()
+        for hook in self._wipe_hooks:
+            hook()
         self._journey.wipe()
         self._reset_outcome()
         self._countdown = -1
@@ -374,6 +386,9 @@ class KioskViewModel(QObject):
         if self._journey.step is Step.ATTRACT:
             return
         now = self._clock()
+        if self._someone_attends():
+            self.userActivity()
+            return
         if self._watch.expired(now):
             log.info("session abandoned: wiped after inactivity")
             self.newSession()

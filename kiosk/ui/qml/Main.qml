@@ -42,8 +42,15 @@ Window {
         width: parent.width
         onAttract: vm.step === "attract"
         showNavigation: vm.step !== "attract" && vm.step !== "thanks" && vm.step !== "submitting"
-        onHelpRequested: help.visible = true
+        // A person by video when the kiosk has a video counter, else where to find one.
+        onHelpRequested: call.available ? callOverlay.open() : help.visible = true
         onStartOverRequested: startOver.visible = true
+    }
+    CallOverlay {
+        id: callOverlay
+        anchors.top: header.visible ? header.bottom : parent.top
+        anchors.bottom: parent.bottom
+        width: parent.width
     }
     HelpOverlay { id: help }
     ConfirmOverlay { id: startOver }
@@ -52,7 +59,7 @@ Window {
     Connections {
         target: vm
         function onStepChanged() {
-            if (vm.step === "attract") { help.visible = false; startOver.visible = false }
+            if (vm.step === "attract") { help.visible = false; startOver.visible = false; callOverlay.visible = false }
         }
     }
 }

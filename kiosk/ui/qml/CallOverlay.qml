@@ -1,0 +1,85 @@
+import QtQuick
+import QtMultimedia
+
+// "Talk to a person": from asking, through the queue, to the video call and its end.
+// It covers the journey below it, which stays as it was: the citizen comes back to
+// their paperwork after the call.
+Rectangle {
+    id: root
+    objectName: "callOverlay"
+    color: Theme.background
+    visible: false
+    MouseArea { anchors.fill: parent }  // touches never reach the screen below
+
+    readonly property bool live: call.phase === "connected" || call.phase === "reconnecting"
+
+    function open() { visible = true }
+    function close() { call.close(); visible = false }
+
+    // The remote video always exists, so the view model can hold its sink from the start.
+    Rectangle {
+        id: videoFrame
+        visible: root.live
+        x: Theme.px(40); y: Theme.px(32)
+        width: Math.min(parent.width * 0.64, (parent.height - Theme.px(64)) * 16 / 9)
+        height: width * 9 / 16
+        color: "#000000"
+        radius: Theme.px(12)
+        VideoOutput {
+            id: remoteVideo
+            objectName: "remoteVideo"
+            anchors.fill: parent
+            anchors.margins: Theme.px(4)
+            fillMode: VideoOutput.PreserveAspectFit
+            Accessible.role: Accessible.Animation
+            Accessible.name: vm.strings["call.video_name"].replace("{agent}", call.agentName)
+        }
+        Rectangle {
+            objectName: "reconnectingBanner"
+            visible: call.phase === "reconnecting" || call.quality !== "full"
+            anchors { left: parent.left; right: parent.right; bottom: parent.bottom; margins: Theme.px(16) }
+            height: bannerText.height + Theme.px(32)
+            radius: Theme.px(10)
+            color: Theme.surface
+            Text {
+                id: bannerText
+                anchors.centerIn: parent
+                width: parent.width - Theme.px(48)
+                wrapMode: Text.WordWrap
+                horizontalAlignment: Text.AlignHCenter
+                text: call.phase === "reconnecting" ? vm.strings["call.reconnecting"]
+                                                    : call.quality === "full" ? "" : vm.strings["call.quality_" + call.quality]
+                font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(30); font.bold: true
+                color: Theme.text
+                Accessible.role: Accessible.AlertMessage; Accessible.name: text
+            }
+        }
+    }
+
+    CallLivePanel {
+        visible: root.live
+        anchors { left: videoFrame.right; right: parent.right; top: parent.top; bottom: parent.bottom
+                  leftMargin: Theme.px(32); rightMargin: Theme.px(40); topMargin: Theme.px(32); bottomMargin: Theme.px(32) }
+    }
+    CallControls {
+        visible: root.live
+        anchors { left: videoFrame.left; top: videoFrame.bottom; topMargin: Theme.px(28) }
+        width: videoFrame.width
+    }
+
+    CallStatusCard {
+        visible: !root.live && call.phase !== "callback"
+        anchors.centerIn: parent
+        width: Math.min(parent.width - Theme.px(160), Theme.px(1300))
+        onCloseRequested: root.close()
+    }
+    CallbackPicker {
+        visible: call.phase === "callback"
+        anchors.fill: parent
+        onCloseRequested: root.close()
+    }
+    PushedCard {
+        visible: root.live && call.pushed.title !== undefined
+        anchors { right: parent.right; top: parent.top; margins: Theme.px(40) }
+    }
+}
