@@ -1,8 +1,8 @@
 """The call overlay's view model: the :class:`~kiosk.call_desk.CallView` for QML.
 
 Remote video does not go through properties: frames are handed straight to
-the ``VideoOutput``'s sink, on the UI thread, so 30 frames a second never
-re-evaluate a binding.
+the overlay's :class:`~kiosk.ui.video_view.VideoView`, on the UI thread, so 30
+frames a second never re-evaluate a binding.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import Property, QObject, Signal, Slot
-from PySide6.QtGui import QImage
-from PySide6.QtMultimedia import QVideoFrame, QVideoSink
 
 from kiosk.call_desk import CallDesk, CallEngine, CallPhase, CallView, chat_text
 from kiosk.dates import format_slot
 from kiosk.i18n import Language, Strings
 from kiosk.qr import qr_data_url
+from kiosk.ui.video_view import VideoView
 
 log = logging.getLogger(__name__)
 PHONE_DIGITS = 15  # E.164 allows 15 digits; a keypad that takes more only invites mistakes
@@ -47,7 +46,7 @@ class CallViewModel(QObject):
         self._strings = strings
         self._language = language
         self._service_id = service_id
-        self._sink: QVideoSink | None = None
+        self._view_item: VideoView | None = None
         self._phone = ""
         self._tasks: set[asyncio.Task[None]] = set()
         desk.on_change = self._on_view
@@ -180,23 +179,18 @@ class CallViewModel(QObject):
         self._phone = ""
         self._desk.wipe()
         self.phoneChanged.emit()
-        if self._sink is not None:
-            self._sink.setVideoFrame(QVideoFrame())
+        if self._view_item is not None:
+            self._view_item.clear()
 
     # -- video -------------------------------------------------------------------
-    def attach_sink(self, sink: QVideoSink) -> None:
-        """The QML ``VideoOutput``'s sink, where remote frames go."""
-        self._sink = sink
+    def attach_view(self, view: VideoView) -> None:
+        """The item in the overlay where remote frames go."""
+        self._view_item = view
 
     def show_frame(self, rgb: npt.NDArray[np.uint8]) -> None:
         """Show one remote frame (height x width x 3, RGB); call on the UI thread."""
-        if self._sink is None or rgb.ndim != 3 or rgb.shape[2] != 3:
-            return
-        height, width, _ = rgb.shape
-        data = np.ascontiguousarray(rgb)
-        # copy(): the QImage must own its pixels, the array is reused by the decoder.
-        image = QImage(data.data, width, height, width * 3, QImage.Format.Format_RGB888).copy()
-        self._sink.setVideoFrame(QVideoFrame(image))
+        if self._view_item is not None:
+            self._view_item.show_rgb(rgb)
 
     # -- internals ---------------------------------------------------------------
     def _set_muted(self, *, microphone: bool, camera: bool) -> None:

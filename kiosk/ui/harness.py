@@ -18,6 +18,7 @@ import qasync
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from kiosk.call_desk import CallEngine
 from kiosk.config import KioskSettings, load_settings
 from kiosk.services import KioskServices, build_services
 from kiosk.ui.driver import KioskDriver
@@ -102,10 +103,17 @@ def close_shared_loop() -> None:
 
 
 @contextmanager
-def running_kiosk(settings: KioskSettings) -> Iterator[RunningKiosk]:
-    """Build and show the kiosk; tear it down afterwards (the loop stays for the next)."""
+def running_kiosk(
+    settings: KioskSettings, call_engine: CallEngine | None = None
+) -> Iterator[RunningKiosk]:
+    """Build and show the kiosk; tear it down afterwards (the loop stays for the next).
+
+    ``call_engine`` replaces the configured video engine (screenshots script the call).
+    """
     loop = shared_loop()
     services = build_services(settings, loop)
+    if call_engine is not None:
+        services.call_engine = call_engine
     ui = KioskUi(services)
     ui.window.resize(*SCREEN_SIZE)
     try:

@@ -19,13 +19,13 @@ from typing import cast
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtMultimedia import QVideoSink
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk.services import KioskServices
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
+from kiosk.ui.video_view import VideoView
 from kiosk.ui.viewmodel import KioskViewModel
 
 log = logging.getLogger(__name__)
@@ -98,10 +98,9 @@ class KioskUi:
         if not roots or not isinstance(roots[0], QQuickWindow):
             raise RuntimeError(f"the kiosk screens failed to load from {QML_MAIN}")
         self.window: QQuickWindow = roots[0]
-        video = self.window.findChild(QObject, "remoteVideo")
-        sink = video.property("videoSink") if video is not None else None
-        if isinstance(sink, QVideoSink):
-            self.call.attach_sink(sink)
+        video = self.window.findChild(VideoView, "remoteVideo")
+        if video is not None:
+            self.call.attach_view(video)
         self._activity = ActivityFilter(self.vm)
         self._demo = DemoControls(services.card_reader, services.printer)
         app = QGuiApplication.instance()

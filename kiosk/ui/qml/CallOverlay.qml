@@ -1,5 +1,5 @@
 import QtQuick
-import QtMultimedia
+import Visio
 
 // "Talk to a person": from asking, through the queue, to the video call and its end.
 // It covers the journey below it, which stays as it was: the citizen comes back to
@@ -25,12 +25,11 @@ Rectangle {
         height: width * 9 / 16
         color: "#000000"
         radius: Theme.px(12)
-        VideoOutput {
+        VideoView {
             id: remoteVideo
             objectName: "remoteVideo"
             anchors.fill: parent
             anchors.margins: Theme.px(4)
-            fillMode: VideoOutput.PreserveAspectFit
             Accessible.role: Accessible.Animation
             Accessible.name: vm.strings["call.video_name"].replace("{agent}", call.agentName)
         }
@@ -57,6 +56,7 @@ Rectangle {
     }
 
     CallLivePanel {
+        id: panel
         visible: root.live
         anchors { left: videoFrame.right; right: parent.right; top: parent.top; bottom: parent.bottom
                   leftMargin: Theme.px(32); rightMargin: Theme.px(40); topMargin: Theme.px(32); bottomMargin: Theme.px(32) }
@@ -78,8 +78,9 @@ Rectangle {
         anchors.fill: parent
         onCloseRequested: root.close()
     }
+    // Over the conversation, not the agent's face: the citizen keeps eye contact.
     PushedCard {
         visible: root.live && call.pushed.title !== undefined
-        anchors { right: parent.right; top: parent.top; margins: Theme.px(40) }
+        anchors { left: panel.left; right: panel.right; top: panel.top }
     }
 }

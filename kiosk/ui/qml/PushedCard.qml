@@ -4,7 +4,6 @@ import QtQuick
 Rectangle {
     id: root
     objectName: "pushedCard"
-    width: Theme.px(560)
     height: content.height + Theme.px(64)
     radius: Theme.px(16)
     color: Theme.surface
