@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,8 +21,14 @@ from backend import __version__
 from backend.attachments import router as attachments_router
 from backend.auth import Principal, require_role
 from backend.body import read_limited_body
+from backend.console_routes import STATIC_DIR
+from backend.console_routes import router as console_router
 from backend.db import attachments, make_engine, transaction_attachments, transactions
+from backend.hub import Hub
+from backend.hub import router as hub_router
+from backend.hub.pg_fanout import PostgresFanout
 from backend.ingest import BatchError, parse_batch, store_batch
+from backend.routing import RoutingConfig, load_queues
 from backend.schema import migrate
 from backend.settings import BackendSettings
 from offline_queue.schemas import (
@@ -211,15 +218,47 @@ class BackendApp(FastAPI):
         return document
 
 
-def create_app(settings: BackendSettings) -> FastAPI:
-    """Build the application on the database named in ``settings`` (created if needed)."""
+def routing_config(settings: BackendSettings) -> RoutingConfig:
+    """The routing configuration: queues from ``[calls] queues_file``, timers from ``[calls]``.
+
+    Raises :class:`backend.routing.QueueFileError` naming the problem of a bad queue file.
+    """
+    calls = settings.calls
+    queues = load_queues(
+        calls.queues_file, default_zone=calls.time_zone, default_max_wait_s=calls.max_wait_s
+    )
+    return RoutingConfig(
+        queues=queues,
+        no_answer_timeout_s=calls.no_answer_timeout_s,
+        wrap_up_s=calls.wrap_up_s,
+        default_handle_s=calls.default_handle_s,
+    )
+
+
+def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
+    """Build the application on the database named in ``settings`` (created if needed).
+
+    ``hub`` replaces the signalling hub built from the settings (tests give
+    one with their own clock or fan-out).
+    """
+    config = routing_config(settings)  # a bad queue file stops the start, with its reason
     engine = make_engine(settings.database_url)
     migrate(engine)
+    if hub is None:
+        # Several instances share a PostgreSQL database: relay through it. SQLite is one process.
+        fanout = (
+            PostgresFanout(settings.database_url) if engine.dialect.name == "postgresql" else None
+        )
+        hub = Hub(engine, config, settings.calls, fanout=fanout)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            engine.dispose()
 
     app = BackendApp(
         title="visioguichet back end",
@@ -229,6 +268,15 @@ def create_app(settings: BackendSettings) -> FastAPI:
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.hub = hub
     app.include_router(router)
     app.include_router(attachments_router)
+    app.include_router(console_router)
+    app.include_router(hub_router)
+    # check_dir=False: the console's files are written separately and may come later.
+    app.mount(
+        "/console/static",
+        StaticFiles(directory=STATIC_DIR, check_dir=False),
+        name="console-static",
+    )
     return app

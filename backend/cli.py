@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import os
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.auth import CredentialError, Role, issue_credential, revoke
+from backend.console_auth import AccountError, add_agent
 from backend.db import make_engine
+from backend.routing import QueueFileError, Skills
 from backend.schema import current_revision, migrate, upgrade_sql
 from backend.settings import BackendConfigError, BackendSettings, load_settings
 
@@ -50,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(role=role)
     revoke_cmd = with_config(commands.add_parser("revoke", help="revoke a client's token"))
     revoke_cmd.add_argument("client_id", metavar="CLIENT_ID")
+    agent = with_config(commands.add_parser("add-agent", help="create an agent console account"))
+    agent.add_argument("agent_id", metavar="AGENT_ID")
+    agent.add_argument("--name", required=True, help="the name citizens see")
+    agent.add_argument(
+        "--skills",
+        required=True,
+        help="comma-separated kind:value, kinds agency, service, language"
+        " (agency:riviere-claire,language:fr,service:appointment)",
+    )
+    agent.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     migrate_cmd = with_config(
         commands.add_parser("migrate", help="bring the database to the current schema")
     )
@@ -92,7 +108,10 @@ def _serve(settings: BackendSettings, host: str, port: int) -> int:
 
     from backend.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # The sans-I/O websockets server: uvicorn's default one is the deprecated legacy API.
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
+    )
     return EXIT_OK
 
 
@@ -104,6 +123,27 @@ def _issue(settings: BackendSettings, client_id: str, role: Role, token_file: Pa
     else:
         write_token_file(token_file, token)
         print(f"{role} token for {client_id!r} written to {token_file}")
+    return EXIT_OK
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise AccountError("the passwords differ")
+    return first
+
+
+def _add_agent(settings: BackendSettings, args: argparse.Namespace) -> int:
+    try:
+        skills = Skills.parse(args.skills)
+    except ValueError as err:
+        raise AccountError(str(err)) from None
+    password = _read_password(args.password_stdin)
+    with _database(settings) as engine, engine.begin() as conn:
+        add_agent(conn, args.agent_id, args.name, password, skills, now=datetime.now(UTC))
+    print(f"agent {args.agent_id!r} created")
     return EXIT_OK
 
 
@@ -142,7 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _issue(settings, args.client_id, args.role, args.token_file)
         if args.command == "migrate":
             return _migrate(settings, sql_only=args.sql)
+        if args.command == "add-agent":
+            return _add_agent(settings, args)
         return _revoke(settings, args.client_id)
+    except (AccountError, QueueFileError) as err:
+        print(f"kiosk-backend: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except CredentialError as err:
         print(f"kiosk-backend: {err}", file=sys.stderr)
         return EXIT_USAGE if args.command != "revoke" else EXIT_FAILED

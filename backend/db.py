@@ -248,3 +248,104 @@ def insert_ignoring_conflicts(conn: Connection, table: Table, index: list[str]) 
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement: Insert = dialect.insert(table).on_conflict_do_nothing(index_elements=index)
     return statement
+
+
+# --- The video counter: agents, their sessions, calls and the calls' record -------------
+# Routing state lives here, not in a process, so several back-end instances on one
+# PostgreSQL share it (rows are taken with SELECT ... FOR UPDATE SKIP LOCKED).
+
+AGENT_STATES = ("available", "busy", "wrap_up", "away", "offline")
+CALL_STATES = ("queued", "offered", "connected", "ended", "callback", "cancelled")
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("agent_id", String(64), primary_key=True),
+    Column("display_name", String(80), nullable=False),
+    # argon2id, encoded with its parameters: the password itself is never stored.
+    Column("password_hash", String(255), nullable=False),
+    # JSON {"agencies": [...], "services": [...], "languages": [...]}: matched in Python,
+    # small and read with the agent row it belongs to.
+    Column("skills", Text(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("state_since", UtcDateTime(), nullable=False),
+    # Longest idle first: agents who finished a call long ago get the next one.
+    Column("last_call_ended_at", UtcDateTime(), nullable=True),
+    # Open console sockets over all instances; 0 means the agent is not logged in.
+    Column("sockets", Integer(), nullable=False, server_default="0"),
+    Column("failed_logins", Integer(), nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint(f"state IN {AGENT_STATES!r}", name="state"),
+)
+
+agent_sessions = Table(
+    "agent_sessions",
+    metadata,
+    # SHA-256 of the session cookie, hex: a stolen database holds no usable session.
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "agent_id",
+        String(64),
+        ForeignKey("agents.agent_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_id", String(32), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("queue_id", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("service_id", String(64), nullable=True),
+    # What the citizen consented to hand over (reason, review fields): on this row only,
+    # never copied into call_events, and cleared when the call is over.
+    Column("context", Text(), nullable=True),
+    Column("state", String(16), nullable=False),
+    # The agent the call is offered to or connected with. Unique: no agent ever holds
+    # two calls, and the database itself enforces it across instances.
+    Column("agent_id", String(64), ForeignKey("agents.agent_id"), nullable=True, unique=True),
+    Column("offered_at", UtcDateTime(), nullable=True),
+    # Priority: the first enqueue time, kept across declines, no-answers and transfers.
+    Column("enqueued_at", UtcDateTime(), nullable=False),
+    Column("answered_at", UtcDateTime(), nullable=True),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    # The last agent who talked with the citizen (kept after the call for the record).
+    Column("handled_by", String(64), nullable=True),
+    # An agent who declined is offered the call again only when nobody else can take it.
+    Column("declined_by", String(64), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("notes", Text(), nullable=True),
+    Column("transfers", Integer(), nullable=False, server_default="0"),
+    Column("callback_reason", String(16), nullable=True),
+    Column("callback_slot", UtcDateTime(), nullable=True),
+    Column("callback_phone", String(32), nullable=True),
+    Column("callback_reference", String(16), nullable=True, unique=True),
+    CheckConstraint(f"state IN {CALL_STATES!r}", name="state"),
+    Index("ix_calls_state_queue_enqueued", "state", "queue_id", "enqueued_at"),
+)
+
+call_events = Table(
+    "call_events",
+    metadata,
+    # The analytics record: codes and times only, never context, notes or phone numbers.
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column(
+        "call_id",
+        String(32),
+        ForeignKey("calls.call_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("queue_id", String(64), nullable=False),
+    Column("agent_id", String(64), nullable=True),
+    # An outcome or reason code (resolved, closed, wait_too_long, to_queue...).
+    Column("code", String(32), nullable=True),
+)

@@ -13,16 +13,76 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENV_PREFIX = "VG_BACKEND__"
 DEFAULT_DATA_DIR = Path("var/backend")
 DEFAULT_MAX_REQUEST_BYTES = 1_000_000
+DEFAULT_QUEUES_FILE = Path(__file__).parent / "data" / "queues.toml"
+DEFAULT_TIME_ZONE = "America/Toronto"
 
 
 class BackendConfigError(Exception):
     """The configuration cannot be used; the message names the key and the problem."""
+
+
+class IceServerSettings(BaseModel):
+    """A STUN or TURN server handed to agent consoles (the WebRTC ``RTCIceServer`` shape)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    urls: list[str] = Field(min_length=1, max_length=8)
+    username: str | None = None
+    credential: str | None = None
+
+    @field_validator("urls", mode="before")
+    @classmethod
+    def _one_url_is_a_list(cls, value: object) -> object:
+        # WebRTC accepts a single URL string as well as a list: so does the file.
+        return [value] if isinstance(value, str) else value
+
+
+class CallSettings(BaseModel):
+    """The video counter: skill queues, routing timers and ICE servers (``[calls]``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    queues_file: Path = Field(
+        default=DEFAULT_QUEUES_FILE, description="TOML file of the skill queues."
+    )
+    no_answer_timeout_s: int = Field(
+        default=20, ge=5, le=300, description="An offer unanswered this long goes back."
+    )
+    wrap_up_s: int = Field(
+        default=30, ge=0, le=3_600, description="After a call, before the next offer."
+    )
+    max_wait_s: int = Field(
+        default=900, ge=0, le=86_400, description="Above this estimate, offer a callback."
+    )
+    default_handle_s: int = Field(
+        default=300, ge=1, le=7_200, description="Talk time assumed without recent history."
+    )
+    agent_grace_s: float = Field(
+        default=10.0, ge=0, le=300, description="How long a lost console may take to return."
+    )
+    session_ttl_s: int = Field(
+        default=12 * 3_600, ge=60, le=7 * 86_400, description="Console session lifetime."
+    )
+    time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE, description="Default zone of the queues' opening hours."
+    )
+    ice_servers: list[IceServerSettings] = Field(default_factory=list, max_length=8)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
 
 class BackendSettings(BaseModel):
@@ -43,6 +103,7 @@ class BackendSettings(BaseModel):
         le=100_000_000,
         description="Largest request body accepted; larger ones get HTTP 413.",
     )
+    calls: CallSettings = Field(default_factory=CallSettings, description="The video counter.")
 
     @model_validator(mode="after")
     def _default_database_url(self) -> BackendSettings:
@@ -66,6 +127,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     data_dir = values.get("data_dir")
     if isinstance(data_dir, str) and not Path(data_dir).is_absolute():
         values["data_dir"] = str(path.parent / data_dir)
+    calls = values.get("calls")
+    if isinstance(calls, dict):
+        queues_file = calls.get("queues_file")
+        if isinstance(queues_file, str) and not Path(queues_file).is_absolute():
+            calls["queues_file"] = str(path.parent / queues_file)
     return values
 
 

@@ -19,6 +19,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import from_json
 
@@ -196,6 +197,196 @@ class ErrorMessage(_Signal):
     message: Annotated[str, StringConstraints(max_length=MAX_ERROR_MESSAGE_CHARS)]
 
 
+# --- Agent console <-> hub -------------------------------------------------------------
+# The console is a browser page; these messages travel on /ws/agent only. The hub
+# refuses a kiosk-facing message from a console and an agent-facing one from a kiosk.
+
+AgentId = Identifier
+AgentName = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+MAX_NOTES_CHARS = 2_000
+MAX_SNAPSHOT_CALLS = 500
+MAX_SNAPSHOT_AGENTS = 500
+MAX_ICE_SERVERS = 8
+
+
+class CallOutcome(StrEnum):
+    """How the agent closes a call in the record: finer than :class:`HangupOutcome`.
+
+    ``referred``: sent to another service or office; ``callback``: the agent
+    will call back. The kiosk hears the nearest :class:`HangupOutcome`
+    (:func:`kiosk_outcome`).
+    """
+
+    RESOLVED = "resolved"
+    UNRESOLVED = "unresolved"
+    REFERRED = "referred"
+    CALLBACK = "callback"
+    CITIZEN_LEFT = "citizen_left"
+    CONNECTION_LOST = "connection_lost"
+
+
+_KIOSK_OUTCOMES = {
+    CallOutcome.RESOLVED: HangupOutcome.RESOLVED,
+    CallOutcome.REFERRED: HangupOutcome.RESOLVED,
+    CallOutcome.UNRESOLVED: HangupOutcome.UNRESOLVED,
+    CallOutcome.CALLBACK: HangupOutcome.UNRESOLVED,
+    CallOutcome.CITIZEN_LEFT: HangupOutcome.CITIZEN_LEFT,
+    CallOutcome.CONNECTION_LOST: HangupOutcome.CONNECTION_LOST,
+}
+
+
+def kiosk_outcome(outcome: CallOutcome) -> HangupOutcome:
+    """The outcome told to the kiosk for an agent's :class:`CallOutcome`."""
+    return _KIOSK_OUTCOMES[outcome]
+
+
+class AgentState(StrEnum):
+    """An agent's routing state; only ``available`` agents are offered calls.
+
+    ``busy`` and ``wrap_up`` are set by the hub (a call, the minutes after it);
+    an agent chooses ``available`` or ``away``; ``offline`` is an agent with no
+    console connected.
+    """
+
+    AVAILABLE = "available"
+    BUSY = "busy"
+    WRAP_UP = "wrap_up"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class _Part(BaseModel):
+    """A value nested in a message: strict and immutable like the messages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IceServer(_Part):
+    """One STUN or TURN server for the console's ``RTCPeerConnection`` (WebRTC's shape)."""
+
+    urls: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=300)]],
+        Field(min_length=1, max_length=8),
+    ]
+    username: Annotated[str, StringConstraints(max_length=200)] | None = None
+    credential: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class WaitingCall(_Part):
+    """A call of the queue as the console lists it."""
+
+    call_id: CallId
+    queue_id: Identifier
+    language: Literal["fr", "en"]
+    service_id: Identifier | None = None
+    waited_s: Annotated[int, Field(ge=0)]
+    position: Annotated[int, Field(ge=0)]
+    context: CallContext | None = None
+
+
+class AgentPresence(_Part):
+    """A colleague as the console lists them."""
+
+    agent_id: AgentId
+    name: AgentName
+    state: AgentState
+
+
+class AgentStateMessage(_Signal):
+    """Agent -> hub: ``available`` or ``away``; hub -> agent: the state the hub now holds."""
+
+    type: Literal["agent_state"] = "agent_state"
+    state: AgentState
+
+
+class AcceptCall(_Signal):
+    """Agent -> hub: take the call offered with :class:`CallOffered`."""
+
+    type: Literal["accept"] = "accept"
+    call_id: CallId
+
+
+class DeclineCall(_Signal):
+    """Agent -> hub: do not take the offered call; it goes back to the head of its queue."""
+
+    type: Literal["decline"] = "decline"
+    call_id: CallId
+
+
+class TransferCall(_Signal):
+    """Agent -> hub: hand the connected call to a colleague or to another skill queue.
+
+    Exactly one of ``to_agent_id`` and ``to_queue_id``. The call keeps its
+    original enqueue time, so it does not lose its place to later arrivals.
+    """
+
+    type: Literal["transfer"] = "transfer"
+    call_id: CallId
+    to_agent_id: AgentId | None = None
+    to_queue_id: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferCall:
+        if (self.to_agent_id is None) == (self.to_queue_id is None):
+            raise ValueError("give exactly one of to_agent_id and to_queue_id")
+        return self
+
+
+class EndCall(_Signal):
+    """Agent -> hub: the agent ends the call with an outcome and private notes."""
+
+    type: Literal["end_call"] = "end_call"
+    call_id: CallId
+    outcome: CallOutcome
+    notes: Annotated[str, StringConstraints(max_length=MAX_NOTES_CHARS)] | None = None
+
+
+class WrapUpDone(_Signal):
+    """Agent -> hub: the notes are written; make me available before the wrap-up time ends."""
+
+    type: Literal["wrap_up_done"] = "wrap_up_done"
+
+
+class Welcome(_Signal):
+    """Hub -> agent, first message on a new socket: who you are and how to reach kiosks."""
+
+    type: Literal["welcome"] = "welcome"
+    agent_id: AgentId
+    name: AgentName
+    state: AgentState
+    ice_servers: Annotated[list[IceServer], Field(max_length=MAX_ICE_SERVERS)] = []
+
+
+class QueueSnapshot(_Signal):
+    """Hub -> agent: the waiting calls the agent could take, and the colleagues' states."""
+
+    type: Literal["queue_snapshot"] = "queue_snapshot"
+    calls: Annotated[list[WaitingCall], Field(max_length=MAX_SNAPSHOT_CALLS)]
+    agents: Annotated[list[AgentPresence], Field(max_length=MAX_SNAPSHOT_AGENTS)]
+
+
+class CallOffered(_Signal):
+    """Hub -> agent: this call is yours to accept or decline within ``timeout_s``."""
+
+    type: Literal["call_offered"] = "call_offered"
+    call_id: CallId
+    queue_id: Identifier
+    language: Literal["fr", "en"]
+    service_id: Identifier | None = None
+    reason: Annotated[str, StringConstraints(max_length=MAX_REASON_CHARS)] | None = None
+    context: CallContext | None = None
+    waited_s: Annotated[int, Field(ge=0)]
+    timeout_s: Annotated[int, Field(ge=1)]
+    transfers: Annotated[int, Field(ge=0)] = 0
+
+
+class CallTaken(_Signal):
+    """Hub -> agent: the offer is withdrawn (accepted elsewhere, cancelled, timed out)."""
+
+    type: Literal["call_taken"] = "call_taken"
+    call_id: CallId
+
+
 SignalMessage = Annotated[
     CallRequest
     | QueuePosition
@@ -207,7 +398,17 @@ SignalMessage = Annotated[
     | Offer
     | Answer
     | Hangup
-    | ErrorMessage,
+    | ErrorMessage
+    | AgentStateMessage
+    | AcceptCall
+    | DeclineCall
+    | TransferCall
+    | EndCall
+    | WrapUpDone
+    | Welcome
+    | QueueSnapshot
+    | CallOffered
+    | CallTaken,
     Field(discriminator="type"),
 ]
 SIGNAL_TYPES: tuple[str, ...] = (
@@ -222,6 +423,32 @@ SIGNAL_TYPES: tuple[str, ...] = (
     "answer",
     "hangup",
     "error",
+    "agent_state",
+    "accept",
+    "decline",
+    "transfer",
+    "end_call",
+    "wrap_up_done",
+    "welcome",
+    "queue_snapshot",
+    "call_offered",
+    "call_taken",
+)
+KIOSK_TO_HUB: frozenset[str] = frozenset(
+    {"call_request", "book_callback", "cancel_call", "offer", "hangup", "error"}
+)
+AGENT_TO_HUB: frozenset[str] = frozenset(
+    {
+        "agent_state",
+        "accept",
+        "decline",
+        "transfer",
+        "end_call",
+        "wrap_up_done",
+        "answer",
+        "hangup",
+        "error",
+    }
 )
 _ADAPTER: TypeAdapter[SignalMessage] = TypeAdapter(SignalMessage)
 

@@ -14,22 +14,38 @@ from hypothesis import strategies as st
 from video.signaling import (
     MAX_SIGNAL_BYTES,
     SIGNAL_TYPES,
+    AcceptCall,
+    AgentPresence,
+    AgentState,
+    AgentStateMessage,
     Answer,
     BookCallback,
     CallAccepted,
     CallbackBooked,
     CallbackOffer,
     CallContext,
+    CallOffered,
+    CallOutcome,
     CallRequest,
+    CallTaken,
     CancelCall,
+    DeclineCall,
+    EndCall,
     ErrorMessage,
     Hangup,
     HangupOutcome,
+    IceServer,
     Offer,
     QueuePosition,
+    QueueSnapshot,
     SignalingError,
     SignalMessage,
+    TransferCall,
+    WaitingCall,
+    Welcome,
+    WrapUpDone,
     dump_signal,
+    kiosk_outcome,
     parse_signal,
 )
 
@@ -45,6 +61,77 @@ contexts = st.builds(
     fields=st.lists(st.tuples(st.text(min_size=1, max_size=80), st.text(max_size=500)), max_size=5),
 )
 
+languages = st.sampled_from(["fr", "en"])
+agent_states = st.sampled_from(AgentState)
+agent_messages: tuple[st.SearchStrategy[SignalMessage], ...] = (
+    st.builds(AgentStateMessage, state=agent_states),
+    st.builds(AcceptCall, call_id=call_ids),
+    st.builds(DeclineCall, call_id=call_ids),
+    st.one_of(
+        st.builds(TransferCall, call_id=call_ids, to_agent_id=identifiers),
+        st.builds(TransferCall, call_id=call_ids, to_queue_id=identifiers),
+    ),
+    st.builds(
+        EndCall,
+        call_id=call_ids,
+        outcome=st.sampled_from(CallOutcome),
+        notes=st.none() | st.text(max_size=2_000),
+    ),
+    st.builds(WrapUpDone),
+    st.builds(
+        Welcome,
+        agent_id=identifiers,
+        name=st.text(min_size=1, max_size=80),
+        state=agent_states,
+        ice_servers=st.lists(
+            st.builds(
+                IceServer,
+                urls=st.lists(st.text(min_size=1, max_size=300), min_size=1, max_size=3),
+                username=st.none() | st.text(max_size=200),
+                credential=st.none() | st.text(max_size=200),
+            ),
+            max_size=3,
+        ),
+    ),
+    st.builds(
+        QueueSnapshot,
+        calls=st.lists(
+            st.builds(
+                WaitingCall,
+                call_id=call_ids,
+                queue_id=identifiers,
+                language=languages,
+                service_id=st.none() | identifiers,
+                waited_s=counts,
+                position=counts,
+                context=st.none() | contexts,
+            ),
+            max_size=3,
+        ),
+        agents=st.lists(
+            st.builds(
+                AgentPresence,
+                agent_id=identifiers,
+                name=st.text(min_size=1, max_size=80),
+                state=agent_states,
+            ),
+            max_size=3,
+        ),
+    ),
+    st.builds(
+        CallOffered,
+        call_id=call_ids,
+        queue_id=identifiers,
+        language=languages,
+        service_id=st.none() | identifiers,
+        reason=st.none() | st.text(max_size=500),
+        context=st.none() | contexts,
+        waited_s=counts,
+        timeout_s=st.integers(min_value=1, max_value=3_600),
+        transfers=st.integers(min_value=0, max_value=100),
+    ),
+    st.builds(CallTaken, call_id=call_ids),
+)
 messages: st.SearchStrategy[SignalMessage] = st.one_of(
     st.builds(
         CallRequest,
@@ -83,6 +170,7 @@ messages: st.SearchStrategy[SignalMessage] = st.one_of(
         code=st.from_regex(r"\A[a-z][a-z0-9_]{0,20}(\.[a-z0-9_]{1,20}){0,2}\Z"),
         message=st.text(max_size=500),
     ),
+    *agent_messages,
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -112,6 +200,19 @@ message_like = st.fixed_dictionaries(
             "slot",
             "phone",
             "reference",
+            "state",
+            "to_agent_id",
+            "to_queue_id",
+            "notes",
+            "name",
+            "agent_id",
+            "ice_servers",
+            "calls",
+            "agents",
+            "queue_id",
+            "waited_s",
+            "timeout_s",
+            "transfers",
             "extra",
         )
     },
@@ -137,6 +238,11 @@ def test_message_shaped_input_parses_or_raises_signaling_error(document: dict[st
     except SignalingError:
         return
     assert parse_signal(dump_signal(message)) == message  # what we accept, we can relay
+
+
+def test_every_agent_outcome_tells_the_kiosk_a_kiosk_outcome() -> None:
+    assert {kiosk_outcome(outcome) for outcome in CallOutcome} == set(HangupOutcome)
+    assert kiosk_outcome(CallOutcome.REFERRED) is HangupOutcome.RESOLVED
 
 
 def test_dumped_messages_carry_version_and_type() -> None:
@@ -195,6 +301,13 @@ def wire(**fields: object) -> str:
         (wire(type="offer", call_id="c", sdp="x" * 100_001), "signal.invalid"),
         (wire(type="answer", call_id="../etc", sdp="v=0"), "signal.invalid"),
         (wire(type="error", code="Not A Key", message="m"), "signal.invalid"),
+        (wire(type="transfer", call_id="c"), "signal.invalid"),
+        (wire(type="transfer", call_id="c", to_agent_id="a", to_queue_id="q"), "signal.invalid"),
+        (wire(type="agent_state", state="sleeping"), "signal.invalid"),
+        (
+            wire(type="end_call", call_id="c", outcome="resolved", notes="x" * 2_001),
+            "signal.invalid",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_stable_code(raw: str | bytes, code: str) -> None:

@@ -1,0 +1,132 @@
+"""The agent console over HTTP: log in, log out, and the static page itself.
+
+The session cookie ``vg_agent`` is HttpOnly (no script reads it), SameSite=Strict
+(no other site's page sends it, which with the Origin check of ``/ws/agent``
+closes cross-site WebSocket hijacking) and Secure whenever the request came
+over https.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from sqlalchemy import Engine
+
+from backend.console_auth import LoggedIn, login, logout
+from backend.settings import BackendSettings
+
+SESSION_COOKIE = "vg_agent"
+STATIC_DIR = Path(__file__).parent / "console" / "static"
+MAX_LOGIN_BYTES = 8_192
+
+router = APIRouter(tags=["console"])
+
+
+async def _credentials(request: Request) -> tuple[str, str, bool]:
+    """(agent_id, password, from_a_form) from a JSON or urlencoded body."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_LOGIN_BYTES:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="login body too large")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == "application/json":
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            agent_id, password, form = data.get("agent_id"), data.get("password"), False
+        elif kind == "application/x-www-form-urlencoded":
+            fields = parse_qs(body.decode("utf-8"), max_num_fields=10, strict_parsing=False)
+            agent_id = fields.get("agent_id", [None])[0]
+            password = fields.get("password", [None])[0]
+            form = True
+        else:
+            raise HTTPException(
+                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON or a form"
+            )
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="unreadable login body"
+        ) from None
+    if not isinstance(agent_id, str) or not isinstance(password, str):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="agent_id and password are required"
+        )
+    return agent_id, password, form
+
+
+@router.post("/console/login", summary="Open an agent console session")
+async def console_login(request: Request) -> Response:
+    """Set the ``vg_agent`` cookie; 401 on a wrong id or password, 429 while locked."""
+    agent_id, password, form = await _credentials(request)
+    engine: Engine = request.app.state.engine
+    settings: BackendSettings = request.app.state.settings
+
+    def attempt() -> object:
+        with engine.begin() as conn:
+            return login(
+                conn, agent_id, password, now=datetime.now(UTC), ttl_s=settings.calls.session_ttl_s
+            )
+
+    # argon2 takes tens of milliseconds of CPU: off the event loop.
+    result = await run_in_threadpool(attempt)
+    if not isinstance(result, LoggedIn):
+        retry = getattr(result, "retry_after_s", 0)
+        if retry:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail="too many failed attempts; try again later",
+                headers={"Retry-After": str(retry)},
+            )
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong agent id or password")
+    response: Response
+    if form:
+        response = RedirectResponse("/console/", status_code=status.HTTP_303_SEE_OTHER)
+    else:
+        response = JSONResponse({"agent_id": result.agent_id, "name": result.name})
+    response.set_cookie(
+        SESSION_COOKIE,
+        result.token,
+        max_age=settings.calls.session_ttl_s,
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.post("/console/logout", summary="Close the agent console session")
+async def console_logout(request: Request) -> Response:
+    """Forget the session server-side and clear the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        engine: Engine = request.app.state.engine
+
+        def forget() -> None:
+            with engine.begin() as conn:
+                logout(conn, token)
+
+        await run_in_threadpool(forget)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+@router.get("/console/", summary="The agent console page", include_in_schema=False)
+def console_page() -> FileResponse:
+    """The console's single page (HTML, JS and CSS under ``/console/static/``)."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
