@@ -88,6 +88,10 @@ class DevicesSection(_Section):
     printer_escpos_host: Annotated[str, Field(min_length=1)] | None = None
     printer_escpos_port: Annotated[int, Field(ge=1, le=65535)] = 9100
     printer_escpos_profile: Annotated[str, Field(min_length=1)] = "TM-T20II"
+    # The document camera the agent captures through: the simulator (a synthetic desk,
+    # with a sample page laid in the demo) or a V4L2 camera by index (0: /dev/video0).
+    document_camera: Literal["simulated", "v4l2"] = "simulated"
+    document_camera_index: Annotated[int, Field(ge=0, le=63)] = 0
 
     @model_validator(mode="after")
     def _printer_settings_complete(self) -> DevicesSection:

@@ -19,6 +19,7 @@ from kiosk.config import KioskSettings
 from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
 from kiosk.submission import SubmissionDesk
+from kiosk.video_counter import VideoCounter, build_video_counter
 from offline_queue.outbox import Outbox, OutboxError
 from offline_queue.sync import SyncWorker, make_backend_client
 from peripherals.card import CardReader
@@ -51,10 +52,20 @@ class KioskServices:
     call_desk: CallDesk = field(default_factory=CallDesk)
     # None when the kiosk has no video counter configured: "talk to a person" then
     # says where the nearest desk and phone line are.
+    video: VideoCounter | None = None
     call_engine: CallEngine | None = None
+
+    async def run_background(self) -> None:
+        """The kiosk's background work: sync, and the hub link when there is video."""
+        work = [self.sync_worker.run()]
+        if self.video is not None:
+            work.append(self.video.run())
+        await asyncio.gather(*work)
 
     async def aclose(self) -> None:
         """Release devices, network and the outbox, in reverse order of need."""
+        if self.video is not None:
+            await self.video.aclose()
         await self.card_reader.close()
         await self.printer.close()
         await self.client.aclose()
@@ -171,7 +182,18 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         tracking_url=settings.receipt.tracking_url,
         on_saved=worker.poke,
     )
+    call_desk = CallDesk()
+    video = (
+        build_video_counter(
+            settings, desk=call_desk, journey=journey, strings=strings, printer=printer, token=token
+        )
+        if settings.video.enabled
+        else None
+    )
     return KioskServices(
+        call_desk=call_desk,
+        video=video,
+        call_engine=video.engine if video is not None else None,
         settings=settings,
         strings=strings,
         journey=journey,

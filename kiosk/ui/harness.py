@@ -64,7 +64,7 @@ class RunningKiosk:
         return self.loop.run_until_complete(self._with_sync_worker(scenario))
 
     async def _with_sync_worker(self, scenario: Coroutine[Any, Any, T]) -> T:
-        worker = asyncio.ensure_future(self.services.sync_worker.run())
+        worker = asyncio.ensure_future(self.services.run_background())
         try:
             await self.services.desk.prepare()
             return await scenario

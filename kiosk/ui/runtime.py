@@ -101,6 +101,8 @@ class KioskUi:
         video = self.window.findChild(VideoView, "remoteVideo")
         if video is not None:
             self.call.attach_view(video)
+        if services.video is not None:
+            services.video.engine.show_frames_on(self.call.show_frame)
         self._activity = ActivityFilter(self.vm)
         self._demo = DemoControls(services.card_reader, services.printer)
         app = QGuiApplication.instance()
@@ -124,6 +126,8 @@ class KioskUi:
             app.removeEventFilter(self._demo)
         self.vm.stop()
         self.call.stop()
+        if self.services.video is not None:
+            self.services.video.engine.show_frames_on(None)
         self.window.close()
         shiboken6.delete(self.engine)
         for qobject in (self.vm, self.call, self._activity, self._demo):
@@ -210,7 +214,7 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> No
 
 async def _serve(ui: KioskUi, stop: asyncio.Event) -> None:
     """Sync in the background until asked to stop; tasks live only while the loop runs."""
-    worker = asyncio.ensure_future(ui.services.sync_worker.run())
+    worker = asyncio.ensure_future(ui.services.run_background())
     try:
         await ui.services.desk.prepare()
         await stop.wait()

@@ -1,0 +1,122 @@
+"""The video counter end to end: a citizen at the kiosk and an agent in real Chromium.
+
+Back end with its hub (a process), the kiosk (offscreen QML, simulated devices,
+synthetic camera, relay-only through coturn), and the agent console in
+headless Chromium with fake media. The agent accepts; video flows both ways;
+chat goes both ways; the agent sees a document capture; a print request comes
+out of the kiosk's printer; the agent ends the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from reportlab.pdfgen.canvas import Canvas
+
+from kiosk.call_desk import CallPhase
+from kiosk.ui.harness import RunningKiosk, running_kiosk
+from tests.e2e.video_stack import (
+    BrowserThread,
+    VideoBackend,
+    open_console,
+    video_backend,
+    video_kiosk_settings,
+)
+from tests.fixtures.coturn import coturn  # noqa: F401 (fixture)
+from video.turnserver import TurnServer
+
+
+@pytest.fixture
+def stack_backend(tmp_path: Path, coturn: TurnServer) -> Iterator[VideoBackend]:  # noqa: F811
+    with video_backend(tmp_path / "backend", coturn) as backend:
+        yield backend
+
+
+@pytest.fixture
+def video_kiosk(
+    qapp: object,
+    tmp_path: Path,
+    stack_backend: VideoBackend,
+    coturn: TurnServer,  # noqa: F811
+) -> Iterator[RunningKiosk]:
+    settings = video_kiosk_settings(
+        tmp_path / "kiosk", stack_backend, coturn, width=640, height=360, fps=15
+    )
+    with running_kiosk(settings) as kiosk:
+        yield kiosk
+
+
+@pytest.fixture
+def browser() -> Iterator[BrowserThread]:
+    thread = BrowserThread()
+    try:
+        yield thread
+    finally:
+        thread.close()
+
+
+def sample_pdf(path: Path) -> bytes:
+    canvas = Canvas(str(path))
+    canvas.drawString(72, 720, "Formulaire de changement d'adresse - a remplir")
+    canvas.save()
+    return path.read_bytes()
+
+
+def test_agent_and_citizen_talk_chat_capture_and_print(
+    video_kiosk: RunningKiosk, stack_backend: VideoBackend, browser: BrowserThread, tmp_path: Path
+) -> None:
+    d = video_kiosk.driver
+    desk = video_kiosk.services.call_desk
+    video = video_kiosk.services.video
+    assert video is not None
+    context = browser.open_chromium(fake_fps=15)
+    pdf_bytes = sample_pdf(tmp_path / "form.pdf")
+    spool = video_kiosk.services.settings.devices.printer_spool_dir
+    view = video_kiosk.ui.call._view_item
+    assert view is not None
+
+    async def scenario() -> None:
+        agent = await browser.call(open_console(context, stack_backend.url))
+        # The citizen starts a change of address, then asks for a person, sharing answers.
+        await d.tap("attractTouchArea")
+        await d.tap("languageFr")
+        await d.tap("service_change-of-address")
+        await d.tap("helpButton")
+        await d.tap("callShareButton")
+        await browser.call(agent.accept_call_about("change-of-address"))
+        await d.wait_for(lambda: desk.view.phase is CallPhase.CONNECTED, "the call connects")
+
+        # Video both ways: decoded in the browser (getStats, stamps) and at the kiosk.
+        stats = await browser.call(agent.wait_decoded(frames=20, stamped=5))
+        assert stats["frameWidth"] == 640
+        assert isinstance(stats["lastStampLatencyMs"], int | float)
+        await d.wait_for(lambda: video.call.stats.frames_decoded > 20, "kiosk decodes the agent")
+        await d.wait_for(lambda: view.property("framesShown") > 10, "the agent on screen")
+
+        # Chat: the agent writes, the kiosk shows a caption; the citizen answers by a tap.
+        await browser.call(agent.write("Bonjour, je suis Ana."))
+        await d.wait_for(
+            lambda: any(c.text == "Bonjour, je suis Ana." for c in desk.view.captions),
+            "the agent's line as a caption",
+        )
+        await d.tap("reply_yes")
+        await browser.call(agent.sees_citizen_line("Oui"))
+
+        # Document capture at full resolution, shown in the agent's gallery.
+        capture = await browser.call(agent.capture())
+        assert capture["height"] >= 700  # the flattened page at camera resolution
+
+        # Print at the kiosk: the PDF the agent picked comes out of the kiosk printer.
+        before = set(spool.glob("*.pdf")) if spool.exists() else set()
+        await browser.call(agent.print_at_kiosk(tmp_path / "form.pdf"))
+        printed = set(spool.glob("*.pdf")) - before
+        assert [path.read_bytes() for path in printed] == [pdf_bytes]
+
+        # The agent ends the call; the citizen is told and keeps their paperwork.
+        await browser.call(agent.end_call("resolved"))
+        await d.wait_for(lambda: desk.view.phase is CallPhase.ENDED, "the call ends")
+        assert video_kiosk.services.journey.session.service_id == "change-of-address"
+
+    video_kiosk.run(scenario())

@@ -1,0 +1,141 @@
+"""One peer connection of the call: built fresh for the first offer and every renegotiation.
+
+aiortc has no ``restartIce``: recovering from a dead link means a new
+``RTCPeerConnection`` (fresh ICE, DTLS, jitter buffers and data channel). A
+:class:`PeerLink` is that one connection and the tasks that read its remote
+tracks; :meth:`close` ends all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from video.media import TrackTap
+from video.receiver import AudioSink, RemoteVideo, play_audio
+from video.settings import CallSettings
+
+_log = logging.getLogger(__name__)
+CHANNEL_LABEL = "visio"
+
+
+class PeerLink:
+    """A peer connection with the kiosk's tracks and the ``visio`` data channel.
+
+    ``failed`` is set when ICE or the connection fails or closes; ``connected``
+    when the connection is up.
+    """
+
+    def __init__(
+        self,
+        settings: CallSettings,
+        *,
+        video: MediaStreamTrack,
+        audio: MediaStreamTrack | None,
+        remote_video: RemoteVideo,
+        audio_sink: AudioSink,
+        on_media: Callable[[], None],
+    ) -> None:
+        self.pc = RTCPeerConnection(settings.rtc_configuration())
+        self.connected = asyncio.Event()
+        self.failed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._remote_video = remote_video
+        self._audio_sink = audio_sink
+        self._on_media = on_media
+        # Taps: aiortc stops a sent track when its connection closes; the sources live on.
+        self.pc.addTrack(TrackTap(video))
+        if audio is not None:
+            self.pc.addTrack(TrackTap(audio))
+        else:  # still receive the agent's voice
+            self.pc.addTransceiver("audio", direction="recvonly")
+        self.channel: RTCDataChannel = self.pc.createDataChannel(CHANNEL_LABEL, ordered=True)
+        self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_state)
+        self.pc.on("iceconnectionstatechange", self._on_state)
+
+    async def offer(self) -> str:
+        """Create the offer with every candidate gathered (no trickle): its SDP."""
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        description = self.pc.localDescription
+        assert description is not None  # set just above
+        return description.sdp
+
+    async def accept_answer(self, sdp: str) -> None:
+        """Apply the agent's answer; ICE and DTLS start."""
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` as long as this connection lives."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Close the connection and end its tasks (idempotent)."""
+        self.failed.set()
+        await close_peer_connection(self.pc)
+        tasks, self._tasks = list(self._tasks), set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video":
+            self.spawn(self._remote_video.consume(track))
+        elif track.kind == "audio":
+            self.spawn(play_audio(track, self._audio_sink, self._on_media))
+
+    def _on_state(self) -> None:
+        state, ice = self.pc.connectionState, self.pc.iceConnectionState
+        _log.debug("connection %s, ice %s", state, ice)
+        if state == "connected":
+            self.connected.set()
+        if state in ("failed", "closed") or ice in ("failed", "closed"):
+            self.failed.set()
+
+
+async def close_peer_connection(pc: RTCPeerConnection) -> None:
+    """Close ``pc`` to the end even if the caller is cancelled meanwhile.
+
+    A cancelled ``await pc.close()`` cancels aiortc's shared "closed" future,
+    and the close running in aiortc's own task then fails with
+    ``InvalidStateError``: shield it, finish it, then let the cancellation go on.
+    """
+    closing = asyncio.ensure_future(pc.close())
+    try:
+        await asyncio.shield(closing)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await closing
+        raise
+    except Exception:  # closing a half-built pc may raise inside aiortc
+        _log.debug("error while closing a peer connection", exc_info=True)
+
+
+async def settle_turn_allocations(timeout_s: float = 2.0) -> None:
+    """Wait for aioice's background TURN deletions, so their sockets close now.
+
+    ``RTCPeerConnection.close()`` returns before aioice has deleted its TURN
+    allocations (a REFRESH with lifetime 0, in a task of its own). At shutdown,
+    and between tests, that task must finish or be cancelled (it closes its
+    socket either way), or the socket outlives the event loop.
+    """
+    tasks = [task for task in asyncio.all_tasks() if _is_turn_close(task)]
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout_s)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _is_turn_close(task: asyncio.Task[Any]) -> bool:
+    code = getattr(task.get_coro(), "cr_code", None)
+    return getattr(code, "co_qualname", "") == "TurnTransport._close"
