@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             from kiosk.demo import demo_settings, embedded_backend
 
             demo_dir = args.demo_dir.resolve()
-            url, token_file = stack.enter_context(embedded_backend(demo_dir))
-            settings = demo_settings(settings, url, token_file, demo_dir)
+            backend = stack.enter_context(embedded_backend(demo_dir))
+            settings = demo_settings(settings, backend, demo_dir)
         from kiosk.ui.runtime import RunOptions, run, start_event_loop
 
         event_loop = start_event_loop()

@@ -14,9 +14,11 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.config import KioskSettings
+from kiosk.config import IceServerEntry, KioskSettings
+from video.turnserver import TurnServer, start_turnserver, unavailable_reason
 
 DEMO_KIOSK_ID = "demo-kiosk"
 BACKEND_START_TIMEOUT_S = 20.0
@@ -33,32 +35,74 @@ def _backend_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "backend.cli", *args]
 
 
+DEMO_AGENT_ID = "demo"
+DEMO_AGENT_PASSWORD = "visioguichet-demo"
+_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The demo's agents answer at any hour, so that the video counter can be tried on a Sunday.
+DEMO_QUEUES = (
+    'time_zone = "America/Toronto"\n\n[[queue]]\nid = "riviere-claire"\n'
+    'agency = "riviere-claire"\nlanguages = ["fr", "en"]\n'
+    'services = ["change-of-address", "copy-of-record", "appointment"]\n\n[queue.hours]\n'
+    + "".join(f'{day} = "00:00-23:59"\n' for day in _WEEK)
+)
+
+
+@dataclass(frozen=True)
+class DemoBackend:
+    """The embedded back end, and the loopback TURN relay when coturn is installed."""
+
+    url: str
+    token_file: Path
+    turn: TurnServer | None
+
+
 @contextmanager
-def embedded_backend(demo_dir: Path) -> Iterator[tuple[str, Path]]:
-    """Start the back end on loopback; yield its URL and the kiosk's token file."""
-    demo_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "VG_BACKEND__DATA_DIR": str(demo_dir / "backend")}
+def embedded_backend(demo_dir: Path) -> Iterator[DemoBackend]:
+    """Start the back end (and coturn) on loopback, with a kiosk and an agent account."""
+    backend_dir = demo_dir / "backend"
+    backend_dir.mkdir(parents=True, exist_ok=True)
+    # aioice offers no loopback candidate: on a machine without a network, the kiosk
+    # and the console meet only through a relay, so the demo brings one if it can.
+    turn = start_turnserver() if unavailable_reason() is None else None
+    config = _write_backend_config(backend_dir, turn)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("VG_BACKEND")}
     token_file = demo_dir / "kiosk" / "kiosk.token"
     token_file.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        _backend_cmd("add-kiosk", DEMO_KIOSK_ID, "--token-file", str(token_file)),
+        _backend_cmd(
+            "add-kiosk", DEMO_KIOSK_ID, "--config", str(config), "--token-file", str(token_file)
+        ),
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    subprocess.run(
+        _backend_cmd(
+            "add-agent", DEMO_AGENT_ID, "--config", str(config), "--name", "Agent de démonstration",
+            "--skills", "agency:riviere-claire,language:fr,language:en", "--password-stdin",
+        ),
+        input=DEMO_AGENT_PASSWORD.encode(),
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (demo_dir / "backend.log").open("ab")
     proc = subprocess.Popen(
-        _backend_cmd("serve", "--host", "127.0.0.1", "--port", str(port)),
+        _backend_cmd("serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
         _wait_healthy(url, proc)
-        print(f"visioguichet: embedded back end on {url} (SQLite in {demo_dir / 'backend'})")
-        yield url, token_file
+        print(f"visioguichet: embedded back end on {url} (SQLite in {backend_dir})")
+        print(
+            f"visioguichet: agent console at http://localhost:{port}/console/ "
+            f"(agent id {DEMO_AGENT_ID!r}, password {DEMO_AGENT_PASSWORD!r})"
+        )
+        yield DemoBackend(url, token_file, turn)
     finally:
         proc.terminate()
         try:
@@ -66,6 +110,22 @@ def embedded_backend(demo_dir: Path) -> Iterator[tuple[str, Path]]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        if turn is not None:
+            turn.stop()
+
+
+def _write_backend_config(backend_dir: Path, turn: TurnServer | None) -> Path:
+    (backend_dir / "queues.toml").write_text(DEMO_QUEUES, encoding="utf-8")
+    text = 'data_dir = "."\n\n[calls]\nqueues_file = "queues.toml"\n'
+    if turn is not None:
+        ice = turn.ice_server()
+        text += (
+            f'ice_servers = [{{ urls = ["{ice.urls[0]}"], username = "{ice.username}", '
+            f'credential = "{ice.credential}" }}]\n'
+        )
+    config = backend_dir / "backend.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -82,16 +142,22 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"the embedded back end did not answer on {url} in time")
 
 
-def demo_settings(
-    settings: KioskSettings, url: str, token_file: Path, demo_dir: Path
-) -> KioskSettings:
-    """The demo's settings: simulated devices, data under ``.demo/``, the embedded back end."""
+def demo_settings(settings: KioskSettings, backend: DemoBackend, demo_dir: Path) -> KioskSettings:
+    """The demo's settings: simulated devices, data under ``.demo/``, the video counter on."""
+    video = settings.video.model_copy(update={"enabled": True})
+    if backend.turn is not None:
+        ice = backend.turn.ice_server()
+        entry = IceServerEntry(urls=ice.urls, username=ice.username, credential=ice.credential)
+        video = video.model_copy(update={"ice_servers": [entry], "relay_only": True})
     return settings.model_copy(
         update={
             "kiosk": settings.kiosk.model_copy(update={"data_dir": demo_dir / "kiosk"}),
-            "backend": settings.backend.model_copy(update={"url": url, "token_file": token_file}),
+            "backend": settings.backend.model_copy(
+                update={"url": backend.url, "token_file": backend.token_file}
+            ),
             "devices": settings.devices.model_copy(
                 update={"printer_spool_dir": demo_dir / "printed"}
             ),
+            "video": video,
         }
     )

@@ -11,14 +11,20 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
 
+import cv2
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import QSize
 from PySide6.QtPdf import QPdfDocument
 
+from kiosk.call_desk import Pushed
+from kiosk.i18n import Language
 from kiosk.ui.driver import KioskDriver, walk_change_of_address
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
 
@@ -47,8 +53,8 @@ class Photographer:
         image.save(str(self.out_dir / f"{name}-{self.suffix}.png"))
         if name == "identify":
             await self.d.tap("helpButton")
-            await self.snap("help")
-            await self.d.tap("helpCloseButton")
+            await self.snap("call-offer")
+            await self.d.tap("callCloseButton")
 
     async def scenario(self) -> None:
         """The whole journey, then an abandoned session's warning."""
@@ -65,6 +71,76 @@ class Photographer:
         watch.touch(time.monotonic() - (watch.timeout_s - watch.countdown_s) - 3)
         await d.item("timeoutOverlay")
         await self.snap("timeout")
+        await d.tap("stillHereButton")
+        await self.call_scenario()
+
+    async def call_scenario(self) -> None:
+        """The call overlay in each of its phases, scripted through the call desk."""
+        d = self.d
+        desk = self.kiosk.services.call_desk
+        await d.tap("helpButton")
+        await d.tap("callShareButton")
+        desk.queued(position=2, estimated_wait_s=190)
+        await self.snap("call-queued")
+        desk.accepted("Julie Tremblay")
+        desk.connected()
+        self.kiosk.ui.call.show_frame(agent_frame())
+        greeting = {"fr": "Bonjour, je m'appelle Julie. Comment puis-je vous aider ?",
+                    "en": "Hello, my name is Julie. How can I help you?"}  # fmt: skip
+        desk.caption("agent", greeting[self.language])
+        await d.tap("reply_yes")
+        await self.snap("call-live")
+        title = {"fr": "Changement d'adresse en ligne", "en": "Change of address online"}
+        desk.pushed(Pushed("qr", title[self.language], "https://services.example.org/adresse"))
+        await self.snap("call-pushed")
+        desk.dismiss_pushed()
+        desk.reconnecting()
+        await self.snap("call-reconnecting")
+        await d.tap("hangUpButton")
+        await self.snap("call-ended")
+        await d.tap("callCloseButton")
+        await d.tap("helpButton")
+        await d.tap("callButton")
+        zone = timezone(timedelta(hours=-5))
+        first = datetime(2026, 11, 24, 9, 0, tzinfo=zone)
+        desk.callback_offered("closed", tuple(first + timedelta(minutes=30 * n) for n in range(8)))
+        for key in "5145550123":
+            self.kiosk.ui.call.pressKey(key)
+        await d.settle()  # the slots are laid out once the picker shows
+        await d.tap("slot_1")
+        await self.snap("call-callback")
+        desk.callback_booked(first + timedelta(minutes=30), "CB-7F3K9Q")
+        await self.snap("call-callback-booked")
+        await d.tap("callCloseButton")
+
+
+class ScriptedCallEngine:
+    """A video engine that calls nobody: the screenshots drive the desk themselves."""
+
+    async def request(self, language: Language, service_id: str | None, share: bool) -> None:
+        """Nothing to ask: the scenario plays the hub's answers."""
+
+    async def cancel(self) -> None:
+        """Nothing to hang up."""
+
+    async def send_chat(self, text: str) -> None:
+        """Nobody to send to."""
+
+    async def book_callback(self, slot: datetime, phone: str) -> None:
+        """Nothing to book."""
+
+    def set_muted(self, *, microphone: bool, camera: bool) -> None:
+        """No tracks."""
+
+
+def agent_frame() -> npt.NDArray[np.uint8]:
+    """A stand-in for the agent's camera: a head and shoulders on an office wall."""
+    frame = np.full((720, 1280, 3), (196, 208, 222), np.uint8)
+    cv2.rectangle(frame, (0, 520), (1280, 720), (120, 132, 150), -1)
+    cv2.ellipse(frame, (640, 720), (300, 230), 0, 180, 360, (40, 70, 120), -1)
+    cv2.circle(frame, (640, 330), 130, (224, 186, 160), -1)
+    cv2.ellipse(frame, (640, 250), (135, 70), 0, 180, 360, (60, 45, 35), -1)
+    return frame
 
 
 def main(out_dir: Path) -> int:
@@ -76,7 +152,7 @@ def main(out_dir: Path) -> int:
                 root = Path(tmp) / f"{language}-{high_contrast}"
                 # Port 9 (discard) on loopback: nothing answers, as in a network cut.
                 settings = local_settings(root, "http://127.0.0.1:9", "offline-demo-token")
-                with running_kiosk(settings) as kiosk:
+                with running_kiosk(settings, ScriptedCallEngine()) as kiosk:
                     shots = Photographer(kiosk, language, out_dir, high_contrast=high_contrast)
                     kiosk.run(shots.scenario())
             receipts = sorted((root / "printed").glob("*.pdf"))

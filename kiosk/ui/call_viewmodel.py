@@ -169,13 +169,17 @@ class CallViewModel(QObject):
     @Slot()
     def close(self) -> None:
         """Back to the paperwork; a call still running is hung up first."""
-        self.hangUp()
         self.wipe()
 
     def wipe(self) -> None:
-        """Nothing of the call survives: view, captions, typed phone number, last frame."""
+        """Nothing of the call survives: view, captions, typed phone number, last frame.
+
+        A call still going is hung up: the next citizen must not inherit it.
+        """
         for task in list(self._tasks):
             task.cancel()
+        if self._engine is not None and self._desk.in_call:
+            self._spawn(self._engine.cancel())
         self._phone = ""
         self._desk.wipe()
         self.phoneChanged.emit()

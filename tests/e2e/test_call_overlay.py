@@ -1,0 +1,138 @@
+"""The call overlay through the real QML UI, with an engine that records what it is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.call_desk import CallPhase, CallView
+from kiosk.i18n import Language
+from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
+
+
+class RecordingEngine:
+    """Records the citizen's requests; the test plays the network's answers on the desk."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[Language, str | None, bool]] = []
+        self.cancels = 0
+        self.chats: list[str] = []
+        self.bookings: list[tuple[datetime, str]] = []
+        self.muted: list[tuple[bool, bool]] = []
+
+    async def request(self, language: Language, service_id: str | None, share: bool) -> None:
+        self.requests.append((language, service_id, share))
+
+    async def cancel(self) -> None:
+        self.cancels += 1
+
+    async def send_chat(self, text: str) -> None:
+        self.chats.append(text)
+
+    async def book_callback(self, slot: datetime, phone: str) -> None:
+        self.bookings.append((slot, phone))
+
+    def set_muted(self, *, microphone: bool, camera: bool) -> None:
+        self.muted.append((microphone, camera))
+
+
+@pytest.fixture
+def engine() -> RecordingEngine:
+    return RecordingEngine()
+
+
+@pytest.fixture
+def kiosk(qapp: object, tmp_path: Path, engine: RecordingEngine) -> Iterator[RunningKiosk]:
+    settings = local_settings(tmp_path / "kiosk", "http://127.0.0.1:9", "no-backend")
+    with running_kiosk(settings, engine) as running:
+        yield running
+
+
+async def open_call_from_the_service_screen(kiosk: RunningKiosk) -> None:
+    d = kiosk.driver
+    await d.tap("attractTouchArea")
+    await d.tap("languageEn")
+    await d.tap("service_change-of-address")
+    await d.tap("helpButton")
+
+
+def test_calling_with_consent_then_talking_muting_and_hanging_up(
+    kiosk: RunningKiosk, engine: RecordingEngine
+) -> None:
+    d = kiosk.driver
+    desk = kiosk.services.call_desk
+
+    async def scenario() -> None:
+        await open_call_from_the_service_screen(kiosk)
+        await d.tap("callShareButton")
+        await d.wait_for(lambda: engine.requests, "the request")
+        desk.accepted("Julie")
+        desk.connected()
+        desk.caption("agent", "Hello")
+        await d.tap("reply_cannot_hear")
+        await d.tap("microphoneButton")
+        await d.tap("hangUpButton")
+        await d.wait_for(lambda: engine.cancels == 1, "the hang-up")
+
+    kiosk.run(scenario())
+    assert engine.requests == [("en", "change-of-address", True)]
+    assert engine.chats == ["I cannot hear you"]
+    assert engine.muted == [(True, False)]
+    assert desk.view.phase is CallPhase.ENDED
+    assert [line.text for line in desk.view.captions] == ["Hello", "I cannot hear you"]
+
+
+def test_a_callback_needs_a_slot_and_a_whole_phone_number(
+    kiosk: RunningKiosk, engine: RecordingEngine
+) -> None:
+    d = kiosk.driver
+    desk = kiosk.services.call_desk
+    slots = tuple(
+        datetime(2026, 11, 24, 14, 0, tzinfo=UTC) + timedelta(minutes=30 * n) for n in range(3)
+    )
+
+    async def scenario() -> None:
+        await open_call_from_the_service_screen(kiosk)
+        await d.tap("callButton")
+        desk.callback_offered("closed", slots)
+        await d.settle()
+        for key in "514555":
+            await d.tap(f"key_{key}")
+        await d.tap("slot_2")
+        book = await d.item("bookCallbackButton")
+        assert not book.isEnabled()  # six digits are not a phone number
+        for key in "01239":
+            await d.tap(f"key_{key}")
+        await d.tap("key_back")
+        await d.tap("bookCallbackButton")
+        await d.wait_for(lambda: engine.bookings, "the booking")
+
+    kiosk.run(scenario())
+    assert engine.requests == [("en", "change-of-address", False)]
+    assert engine.bookings == [(slots[2], "5145550123")]
+
+
+def test_walking_away_mid_call_wipes_the_call_with_the_session(
+    kiosk: RunningKiosk, engine: RecordingEngine
+) -> None:
+    d = kiosk.driver
+    desk = kiosk.services.call_desk
+
+    async def scenario() -> None:
+        await open_call_from_the_service_screen(kiosk)
+        await d.tap("callShareButton")
+        desk.accepted("Julie")
+        desk.connected()
+        desk.caption("agent", "Your file number is 1234")
+        kiosk.ui.call.pressKey("5")
+        kiosk.ui.vm.newSession()  # as the inactivity timer or the thanks screen does
+        await d.wait_for(lambda: engine.cancels == 1, "the hang-up")
+        await d.screen("attractScreen")
+
+    kiosk.run(scenario())
+    assert engine.cancels == 1
+    assert desk.view == CallView()
+    assert kiosk.ui.call.property("phone") == ""
