@@ -131,6 +131,9 @@ class VideoSection(_Section):
     relay_only: bool = False
     # "synthetic" (demo, tests), a camera index such as "0", or a video file.
     face_camera: Annotated[str, Field(min_length=1)] = "synthetic"
+    # "system": the default audio input and output (silence when there is none);
+    # "tone": a quiet test tone, no speaker (benchmarks, headless tests).
+    audio: Literal["system", "tone"] = "system"
     # 1280x720 at 30 fps on a PC; 960x540 or 640x480 suit a Raspberry Pi's software encoder.
     width: Annotated[int, Field(ge=160, le=1920)] = 1280
     height: Annotated[int, Field(ge=120, le=1080)] = 720

@@ -22,7 +22,7 @@ from peripherals.camera.sources import V4l2Source
 from peripherals.printer import Printer
 from video.call import Call
 from video.hub_client import HubClient
-from video.media import OpenCvCameraTrack, PacedVideoTrack, SyntheticCameraTrack
+from video.media import MicrophoneTrack, OpenCvCameraTrack, PacedVideoTrack, SyntheticCameraTrack
 from video.settings import CallSettings, VideoFormat
 from video.signaling import IceServer
 from video.stills import DocumentCameraStills
@@ -36,6 +36,8 @@ class VideoCounter:
     call: Call
     hub: HubClient
     camera: DocumentCamera
+    # Fed by the UI's audio input when ``[video] audio = "system"``.
+    microphone: MicrophoneTrack | None = None
 
     async def run(self) -> None:
         """Keep the hub link up and read the call's signalling; returns only when cancelled."""
@@ -96,14 +98,16 @@ def build_video_counter(
     engine = VideoCallEngine(desk, lambda: journey_context(journey, strings))
     camera = document_camera(settings.devices)
     hub = HubClient(settings.video.hub_for(str(settings.backend.url)), token)
+    microphone = MicrophoneTrack() if settings.video.audio == "system" else None
     call = Call(
         hub,
         call_settings(settings.video),
         kiosk_id=settings.kiosk.id,
         listener=engine,
         video=face_camera(settings.video),
+        audio=microphone,
         stills=DocumentCameraStills(camera),
         printer=printer,
     )
     engine.attach(call)
-    return VideoCounter(engine, call, hub, camera)
+    return VideoCounter(engine, call, hub, camera, microphone)

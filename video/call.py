@@ -21,7 +21,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from peripherals.printer.protocol import Printer
 from video.channel import Chat, End, Quality, QualityLevel
 from video.listener import CallListener
-from video.media import PacedVideoTrack, SyntheticCameraTrack, ToneAudioTrack
+from video.media import PacedAudioTrack, PacedVideoTrack, SyntheticCameraTrack, ToneAudioTrack
 from video.peer import PeerLink, settle_turn_allocations
 from video.quality import QualityController
 from video.receiver import AudioSink, FrameStats, NullAudioSink, RemoteFrame, RemoteVideo
@@ -69,7 +69,7 @@ class Call:
         kiosk_id: str,
         listener: CallListener | None = None,
         video: PacedVideoTrack | None = None,
-        audio: ToneAudioTrack | None = None,
+        audio: PacedAudioTrack | None = None,
         audio_sink: AudioSink | None = None,
         stills: StillSource | None = None,
         printer: Printer | None = None,

@@ -9,6 +9,7 @@ camera stamps each frame with its capture time (see :mod:`video.stamp`).
 from __future__ import annotations
 
 import asyncio
+import collections
 import fractions
 import math
 import time
@@ -182,15 +183,13 @@ class OpenCvCameraTrack(PacedVideoTrack):
         self._capture.release()
 
 
-class ToneAudioTrack(MediaStreamTrack):
-    """A quiet 440 Hz tone (or silence) at 48 kHz mono, in 20 ms frames paced by the clock."""
+class PacedAudioTrack(MediaStreamTrack):
+    """48 kHz mono audio in 20 ms frames paced by the clock; subclasses say what is heard."""
 
     kind = "audio"
 
-    def __init__(self, *, amplitude: float = 0.02, frequency_hz: float = 440.0) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._amplitude = amplitude
-        self._frequency = frequency_hz
         self._samples = int(AUDIO_RATE * AUDIO_PTIME_S)
         self._sent = 0
         self._start: float | None = None
@@ -214,8 +213,13 @@ class ToneAudioTrack(MediaStreamTrack):
         super().stop()
         self._running.set()
 
+    def next_samples(self, first: int, count: int) -> NDArray[np.int16]:
+        """``count`` samples starting at sample number ``first`` (silence by default)."""
+        del first
+        return np.zeros(count, np.int16)
+
     async def recv(self) -> av.AudioFrame:
-        """The next 20 ms of tone; raises ``MediaStreamError`` once stopped."""
+        """The next 20 ms; raises ``MediaStreamError`` once stopped."""
         await self._running.wait()
         if self.readyState != "live":
             raise MediaStreamError
@@ -228,15 +232,68 @@ class ToneAudioTrack(MediaStreamTrack):
         elif now - due > 0.2:
             # After a pause: jump the clock, so the resumed audio is not a burst.
             self._sent = round((now - self._start) * AUDIO_RATE)
-        t = (self._sent + np.arange(self._samples)) / AUDIO_RATE
-        wave = self._amplitude * np.sin(2 * math.pi * self._frequency * t)
-        samples = (wave * 32767).astype(np.int16).reshape(1, -1)
+        samples = self.next_samples(self._sent, self._samples).reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
         frame.sample_rate = AUDIO_RATE
         frame.pts = self._sent
         frame.time_base = fractions.Fraction(1, AUDIO_RATE)
         self._sent += self._samples
         return frame
+
+
+class ToneAudioTrack(PacedAudioTrack):
+    """A quiet 440 Hz tone (or silence): the demo's and the tests' microphone."""
+
+    def __init__(self, *, amplitude: float = 0.02, frequency_hz: float = 440.0) -> None:
+        super().__init__()
+        self._amplitude = amplitude
+        self._frequency = frequency_hz
+
+    def next_samples(self, first: int, count: int) -> NDArray[np.int16]:
+        t = (first + np.arange(count)) / AUDIO_RATE
+        wave = self._amplitude * np.sin(2 * math.pi * self._frequency * t)
+        return (wave * 32767).astype(np.int16)
+
+
+class MicrophoneTrack(PacedAudioTrack):
+    """A microphone fed from outside (the Qt audio input) through a short buffer.
+
+    :meth:`feed` takes 48 kHz mono 16-bit samples as the device delivers them.
+    The buffer holds at most ``max_buffer_s``: if the sender falls behind, the
+    oldest audio goes, so the conversation never lags; if the device is late
+    or absent, silence fills the gap.
+    """
+
+    def __init__(self, *, max_buffer_s: float = 0.2) -> None:
+        super().__init__()
+        self._buffer: collections.deque[NDArray[np.int16]] = collections.deque()
+        self._buffered = 0
+        self._max = int(max_buffer_s * AUDIO_RATE)
+
+    def feed(self, samples: NDArray[np.int16]) -> None:
+        """Samples captured just now."""
+        if samples.size == 0:
+            return
+        self._buffer.append(samples)
+        self._buffered += samples.size
+        while self._buffered - self._buffer[0].size >= self._max:
+            self._buffered -= self._buffer.popleft().size
+
+    def next_samples(self, first: int, count: int) -> NDArray[np.int16]:
+        del first
+        out = np.zeros(count, np.int16)
+        filled = 0
+        while filled < count and self._buffer:
+            chunk = self._buffer[0]
+            take = min(count - filled, chunk.size)
+            out[filled : filled + take] = chunk[:take]
+            filled += take
+            self._buffered -= take
+            if take == chunk.size:
+                self._buffer.popleft()
+            else:
+                self._buffer[0] = chunk[take:]
+        return out
 
 
 class TrackTap(MediaStreamTrack):

@@ -12,7 +12,7 @@ from aiortc.stats import RTCRemoteInboundRtpStreamStats
 
 from video.adapt import AdaptState, Policy, Sample, decide
 from video.channel import QualityLevel
-from video.media import PacedVideoTrack, ToneAudioTrack
+from video.media import PacedAudioTrack, PacedVideoTrack
 from video.settings import CallSettings
 
 _log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class QualityController:
         self,
         settings: CallSettings,
         video: PacedVideoTrack,
-        audio: ToneAudioTrack | None,
+        audio: PacedAudioTrack | None,
         announce: Callable[[QualityLevel, str], None],
         policy: Policy | None = None,
     ) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk.services import KioskServices
+from kiosk.ui.audio import QtMicrophone, QtSpeaker
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
 from kiosk.ui.video_view import VideoView
@@ -101,8 +102,16 @@ class KioskUi:
         video = self.window.findChild(VideoView, "remoteVideo")
         if video is not None:
             self.call.attach_view(video)
+        self._speaker: QtSpeaker | None = None
+        self._microphone: QtMicrophone | None = None
         if services.video is not None:
             services.video.engine.show_frames_on(self.call.show_frame)
+            if services.settings.video.audio == "system":
+                self._speaker = QtSpeaker.open()
+                if self._speaker is not None:
+                    services.video.call.audio_sink = self._speaker
+                if services.video.microphone is not None:
+                    self._microphone = QtMicrophone.open(services.video.microphone)
         self._activity = ActivityFilter(self.vm)
         self._demo = DemoControls(services.card_reader, services.printer)
         app = QGuiApplication.instance()
@@ -128,6 +137,9 @@ class KioskUi:
         self.call.stop()
         if self.services.video is not None:
             self.services.video.engine.show_frames_on(None)
+        for device in (self._speaker, self._microphone):
+            if device is not None:
+                device.stop()
         self.window.close()
         shiboken6.delete(self.engine)
         for qobject in (self.vm, self.call, self._activity, self._demo):
