@@ -41,6 +41,7 @@ bench: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
 	$(BIN)/python bench/queue.py
 	$(BIN)/python bench/peripherals.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/call.py
 
 screenshots: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
