@@ -92,6 +92,10 @@ class DevicesSection(_Section):
     # with a sample page laid in the demo) or a V4L2 camera by index (0: /dev/video0).
     document_camera: Literal["simulated", "v4l2"] = "simulated"
     document_camera_index: Annotated[int, Field(ge=0, le=63)] = 0
+    # The frame size asked of the document camera. Unset: 4K for a V4L2 camera (it may
+    # settle lower), and a cheaper 1280x960 for the simulator in the demo.
+    document_camera_width: Annotated[int, Field(ge=320, le=7680)] | None = None
+    document_camera_height: Annotated[int, Field(ge=240, le=4320)] | None = None
 
     @model_validator(mode="after")
     def _printer_settings_complete(self) -> DevicesSection:
@@ -99,7 +103,16 @@ class DevicesSection(_Section):
             raise ValueError('printer_cups_queue is required when printer = "cups"')
         if self.printer == "escpos" and self.printer_escpos_host is None:
             raise ValueError('printer_escpos_host is required when printer = "escpos"')
+        if (self.document_camera_width is None) != (self.document_camera_height is None):
+            raise ValueError("document_camera_width and document_camera_height go together")
         return self
+
+    @property
+    def document_camera_size(self) -> tuple[int, int] | None:
+        """The configured (width, height) of the document camera, if any."""
+        if self.document_camera_width is None or self.document_camera_height is None:
+            return None
+        return (self.document_camera_width, self.document_camera_height)
 
 
 class ReceiptSection(_Section):

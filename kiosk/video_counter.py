@@ -78,9 +78,14 @@ def face_camera(video: VideoSection) -> PacedVideoTrack:
 
 def document_camera(devices: DevicesSection) -> DocumentCamera:
     """The document camera the configuration names (the simulator shows a sample page)."""
+    size = devices.document_camera_size
     if devices.document_camera == "v4l2":
-        return OpenCvDocumentCamera(V4l2Source(devices.document_camera_index))
-    camera = SimulatedDocumentCamera()
+        if size is None:
+            return OpenCvDocumentCamera(V4l2Source(devices.document_camera_index))
+        width, height = size
+        source = V4l2Source(devices.document_camera_index, width=width, height=height)
+        return OpenCvDocumentCamera(source)
+    camera = SimulatedDocumentCamera() if size is None else SimulatedDocumentCamera(frame_size=size)
     camera.lay_document(page=1)
     return camera
 

@@ -98,10 +98,12 @@ class Call:
             on_traffic=self._note_traffic,
             on_remote_quality=self._on_remote_quality,
         )
+        self._stills = stills
         self.supervisor: LinkSupervisor | None = None
         self._media_task: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
         self._end_task: asyncio.Task[None] | None = None
+        self._stills_task: asyncio.Task[None] | None = None
 
     # -- lifetime ---------------------------------------------------------
 
@@ -287,7 +289,11 @@ class Call:
             stats=self.stats,
             on_link_state=self._on_link_state,
         )
-        self._media_task = asyncio.get_running_loop().create_task(self.supervisor.run())
+        loop = asyncio.get_running_loop()
+        self._media_task = loop.create_task(self.supervisor.run())
+        if self._stills is not None:
+            # The agent may ask for a document at any moment: have the camera watching.
+            self._stills_task = loop.create_task(self._stills.ready())
 
     def _make_link(self) -> PeerLink:
         audio: MediaStreamTrack | None = self.audio
@@ -309,6 +315,11 @@ class Call:
         if self.supervisor is not None:
             await self.supervisor.wait_closed()
         self.session.detach()
+        warming, self._stills_task = self._stills_task, None
+        if warming is not None:
+            await asyncio.gather(warming, return_exceptions=True)
+        if self._stills is not None:
+            await self._stills.release()
 
     def _on_link_state(self, connected: bool, attempt: int) -> None:
         phase = Phase.CONNECTED if connected else Phase.RECONNECTING

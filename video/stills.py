@@ -38,8 +38,16 @@ class StillError(Exception):
 class StillSource(Protocol):
     """Anything that can take a still on request."""
 
+    async def ready(self) -> None:
+        """Get ready for requests (a call began); failures wait for :meth:`take_still`."""
+        ...
+
     async def take_still(self) -> Still:
         """Take one still now; raises :class:`StillError`."""
+        ...
+
+    async def release(self) -> None:
+        """Stop being ready (the call ended)."""
         ...
 
 
@@ -57,28 +65,41 @@ _CODES: tuple[tuple[type[CameraError], str], ...] = (
 class DocumentCameraStills:
     """A :class:`StillSource` over a :class:`DocumentCamera`.
 
-    The camera may be idle during a call (it watches the desk only while a
-    journey needs it): then it is started for the capture, one analysed frame
-    is awaited so the capture sees the desk as it is now, and it is stopped
-    again afterwards. The page is flattened at the resolution it has in the
-    full-resolution frame (the pipeline's ``scan``), which is what the agent
-    needs to read small print.
+    The camera watches the desk only while something needs it. A call needs it
+    from :meth:`ready` to :meth:`release`, so the agent's request is answered
+    from the frame already analysed instead of waiting for the camera to open
+    (a USB camera takes about a second). A camera the journey already runs is
+    left to the journey. Outside a call, a capture starts the camera, awaits
+    one analysed frame so it sees the desk as it is now, and stops it again.
+    The page is flattened at the resolution it has in the full-resolution frame
+    (the pipeline's ``scan``), which is what the agent needs to read small print.
     """
 
     def __init__(self, camera: DocumentCamera) -> None:
         self._camera = camera
+        self._held = False  # started by ready(), so stopped by release()
+
+    async def ready(self) -> None:
+        """Start watching the desk for the call (a failure is reported at the capture)."""
+        if self._held:
+            return
+        with contextlib.suppress(CameraError):
+            self._held = await self._ensure_running()
+
+    async def release(self) -> None:
+        """Stop the camera if :meth:`ready` started it."""
+        if self._held:
+            self._held = False
+            with contextlib.suppress(CameraError):
+                await self._camera.stop()
 
     async def take_still(self) -> Still:
         """Capture the page in view; camera errors become :class:`StillError`."""
         started_here = False
         try:
-            try:
-                await self._camera.next_preview()
-            except CameraUnavailableError:
-                await self._camera.start()
-                started_here = True
-                await self._camera.next_preview()
-            page = await self._camera.capture()
+            started_here = await self._ensure_running()
+            # The agent asked: the page is taken even if it was captured before.
+            page = await self._camera.capture(again=True)
         except CameraError as err:
             raise StillError(_code_for(err), str(err)) from None
         finally:
@@ -86,6 +107,16 @@ class DocumentCameraStills:
                 with contextlib.suppress(CameraError):
                     await self._camera.stop()
         return Still(page.jpeg, page.width, page.height)
+
+    async def _ensure_running(self) -> bool:
+        """Wait for a fresh analysed frame, starting the camera if idle; whether it was."""
+        try:
+            await self._camera.next_preview()
+        except CameraUnavailableError:
+            await self._camera.start()
+            await self._camera.next_preview()
+            return True
+        return False
 
 
 def _code_for(error: CameraError) -> str:

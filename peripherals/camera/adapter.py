@@ -146,10 +146,10 @@ class OpenCvDocumentCamera:
             await self._wait_until(lambda: bool(self._pages))
         return self._pages.popleft()
 
-    async def capture(self) -> ScannedPage:
-        """Capture the page of the latest analysed frame now."""
+    async def capture(self, *, again: bool = False) -> ScannedPage:
+        """Capture the page of the latest analysed frame now (see the protocol)."""
         self._check_running()
-        return await self._in_worker(self._capture_latest)
+        return await self._in_worker(self._capture_latest, again=again)
 
     async def new_document(self) -> None:
         """Forget captured pages, and drop auto-captured ones nobody collected.
@@ -372,12 +372,12 @@ class OpenCvDocumentCamera:
         self._auto.remember(page.phash)
         return None if known else page
 
-    def _capture_latest(self) -> ScannedPage:
+    def _capture_latest(self, *, again: bool) -> ScannedPage:
         if self._latest is None:
             raise NoPageError("no frame analysed yet")
         frame, report = self._latest
         page = scan(frame, self._calibration, report.analysis, jpeg_quality=self._jpeg_quality)
-        if self._auto.is_known(page.phash):
+        if self._auto.is_known(page.phash) and not again:
             raise DuplicatePageError("this page was already captured")
         self._auto.remember(page.phash)
         return page

@@ -44,11 +44,13 @@ class DocumentCamera(Protocol):
         """
         ...
 
-    async def capture(self) -> ScannedPage:
+    async def capture(self, *, again: bool = False) -> ScannedPage:
         """Capture the page in view now (the citizen's button, the agent's request).
 
         Raises ``NoPageError``, ``PageBlurryError``, ``PageGlareError``,
-        ``DuplicatePageError`` and the camera errors.
+        ``DuplicatePageError`` (unless ``again``: a person asked for this page,
+        maybe once more, so it is taken whatever was captured before) and the
+        camera errors.
         """
         ...
 

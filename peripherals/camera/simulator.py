@@ -66,6 +66,11 @@ class SyntheticDeskSource:
         """A made-up device name for logs."""
         return "simulated document camera"
 
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames drawn."""
+        return self._size
+
     # -- knobs (any thread) -----------------------------------------------
 
     def lay(self, sheet: _Sheet | None) -> None:

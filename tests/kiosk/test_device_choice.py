@@ -1,4 +1,4 @@
-"""The card reader is chosen by configuration, and the pcsc one reports a missing pcscd."""
+"""Devices are chosen by configuration; the pcsc reader reports a missing pcscd."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import asyncio
 import time
 from pathlib import Path
 
-from kiosk.config import load_settings
+import pytest
+
+from kiosk.config import ConfigError, load_settings
 from kiosk.services import build_card_reader
+from kiosk.video_counter import document_camera
+from peripherals.camera.simulator import FRAME_SIZE as SIMULATOR_FRAME_SIZE
+from peripherals.camera.simulator import SimulatedDocumentCamera
 from peripherals.card import SimulatedCardReader
 from peripherals.card.pcsc import PcscCardReader
 from peripherals.health import HealthState
@@ -45,3 +50,24 @@ def test_pcsc_is_chosen_by_configuration(tmp_path: Path) -> None:
         return state
 
     assert asyncio.run(check()) is not HealthState.OK
+
+
+def test_the_document_camera_size_is_configurable() -> None:
+    default = document_camera(load_settings(None, environ={}).devices)
+    assert isinstance(default, SimulatedDocumentCamera)
+    assert default.desk.frame_size == SIMULATOR_FRAME_SIZE
+    settings = load_settings(
+        None,
+        environ={
+            "VG_KIOSK__DEVICES__DOCUMENT_CAMERA_WIDTH": "3840",
+            "VG_KIOSK__DEVICES__DOCUMENT_CAMERA_HEIGHT": "2160",
+        },
+    )
+    camera = document_camera(settings.devices)
+    assert isinstance(camera, SimulatedDocumentCamera)
+    assert camera.desk.frame_size == (3840, 2160)
+
+
+def test_a_document_camera_width_without_a_height_is_refused() -> None:
+    with pytest.raises(ConfigError, match="document_camera_width and document_camera_height"):
+        load_settings(None, environ={"VG_KIOSK__DEVICES__DOCUMENT_CAMERA_WIDTH": "3840"})
