@@ -7,6 +7,10 @@ directions alike. Settings can change while it runs (:meth:`UdpFaultProxy.set`).
 
     python -m video.netfault --target 127.0.0.1:3478 --listen 127.0.0.1:3479 \\
         --delay-ms 80 --loss 0.02 --rate-kbps 800
+
+With ``--control-stdin`` it takes fault changes as JSON lines on standard input
+(``{"cut": true}``), which is how the call benchmark drives it from outside the
+kiosk's process, so that relaying costs the kiosk no CPU.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import json
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -197,6 +203,64 @@ def _address(text: str) -> Address:
     return host or "127.0.0.1", int(port)
 
 
+def faults_from_command(line: str, current: Faults) -> Faults:
+    """Apply one control line, a JSON object such as ``{"cut": true}`` or
+    ``{"delay_ms": 100, "loss": 0.05, "rate_kbps": 1000}`` (``rate_kbps`` 0: unlimited).
+
+    Raises ``ValueError`` for anything else, so a typo never goes unnoticed.
+    """
+    try:
+        command = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not JSON: {err.msg}") from None
+    if not isinstance(command, dict) or not command:
+        raise ValueError("expected a JSON object of faults")
+    unknown = set(command) - {"cut", "delay_ms", "loss", "rate_kbps"}
+    if unknown:
+        raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}")
+    faults = current
+    if "cut" in command:
+        if not isinstance(command["cut"], bool):
+            raise ValueError("cut is true or false")
+        faults = replace(faults, cut=command["cut"])
+    numbers = {key: _non_negative(command, key) for key in ("delay_ms", "loss", "rate_kbps")}
+    if numbers["delay_ms"] is not None:
+        faults = replace(faults, delay_s=numbers["delay_ms"] / 1000)
+    if numbers["loss"] is not None:
+        if numbers["loss"] > 1:
+            raise ValueError("loss is between 0 and 1")
+        faults = replace(faults, loss=numbers["loss"])
+    if numbers["rate_kbps"] is not None:
+        faults = replace(faults, rate_bps=int(numbers["rate_kbps"] * 1000) or None)
+    return faults
+
+
+def _non_negative(command: dict[str, object], key: str) -> float | None:
+    """``command[key]`` as a number at least 0, ``None`` when absent."""
+    if key not in command:
+        return None
+    value = command[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} is a number")
+    if value < 0:
+        raise ValueError(f"{key} is not negative")
+    return float(value)
+
+
+async def _follow_commands(proxy: UdpFaultProxy) -> None:
+    """Read control lines on standard input; answer each with ``ok`` or ``error: ...``."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := await reader.readline():
+        try:
+            proxy.faults = faults_from_command(line.decode("utf-8", "replace"), proxy.faults)
+        except ValueError as err:
+            print(f"error: {err}", flush=True)
+        else:
+            print(f"ok {proxy.faults}", flush=True)
+
+
 async def _serve(args: argparse.Namespace) -> None:
     faults = Faults(
         delay_s=args.delay_ms / 1000,
@@ -205,6 +269,9 @@ async def _serve(args: argparse.Namespace) -> None:
     )
     async with UdpFaultProxy(_address(args.target), _address(args.listen), faults) as proxy:
         print(f"relaying {proxy.address} -> {proxy.target} with {faults}", flush=True)
+        if args.control_stdin:
+            await _follow_commands(proxy)
+            return
         while True:
             if args.cut_every_s:
                 await asyncio.sleep(args.cut_every_s)
@@ -228,6 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-kbps", type=int, default=0, help="0: unlimited")
     parser.add_argument("--cut-every-s", type=float, default=0.0, help="cut periodically")
     parser.add_argument("--cut-for-s", type=float, default=10.0)
+    parser.add_argument(
+        "--control-stdin",
+        action="store_true",
+        help='change faults by JSON lines on standard input, e.g. {"cut": true}; EOF stops',
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(parser.parse_args(argv)))
 
