@@ -52,6 +52,7 @@ class FrameStats:
     frames_decoded: int = 0
     frames_dropped_stale: int = 0
     last_frame_at: float | None = None  # time.monotonic() of the last decoded frame
+    first_frame_wall_s: float | None = None  # time.time() of the call's first: setup time
     last_latency_ms: int | None = None
     latencies_ms: list[int] | None = None  # every stamped latency, when recording
 
@@ -137,6 +138,8 @@ class RemoteVideo:
         stats = self._stats
         stats.frames_decoded += 1
         stats.last_frame_at = now
+        if stats.first_frame_wall_s is None:
+            stats.first_frame_wall_s = time.time()
         if latency is not None:
             stats.last_latency_ms = latency
             if stats.latencies_ms is not None:

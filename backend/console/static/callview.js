@@ -7,7 +7,7 @@ import { Gallery } from "./gallery.js";
 import {
   MAX_CHAT_CHARS, MAX_TRANSFER_BYTES, ProtocolError, newId, parseChannelMessage, safeFileName, toKiosk,
 } from "./protocol.js";
-import { StampMonitor } from "./stamp.js";
+import { StampMonitor, visioStats } from "./stamp.js";
 import { FileReceiver, sendFile } from "./transfer.js";
 import { $, appendChat, fillContext, setBanner, showError } from "./ui.js";
 
@@ -194,6 +194,7 @@ export class CallView {
   }
 
   requestCapture() {
+    visioStats.captureRequestedAtMs = Date.now();
     if (this.send(toKiosk.captureRequest())) appendChat("system", "Capture requested at the kiosk.");
   }
 

@@ -3,6 +3,7 @@
 // in protocol.js, the kiosk side of a call in callview.js.
 
 import { CallView } from "./callview.js";
+import { visioStats } from "./stamp.js";
 import { CHOSEN_STATES, OUTCOMES, toHub } from "./protocol.js";
 import { HubLink, login } from "./signaling.js";
 import { $, appendChat, renderQueue, setBanner, show, showError, tickQueue } from "./ui.js";
@@ -120,6 +121,8 @@ function refreshQueue() {
 function accept(callId) {
   const call = state.offer?.call_id === callId ? state.offer : state.calls.find((c) => c.call_id === callId);
   if (!call) return;
+  visioStats.acceptedAtMs = Date.now();
+  visioStats.firstFrameAtMs = null;
   send(toHub.accept(callId));
   state.offer = null;
   document.title = "Visioguichet – agent console";

@@ -42,6 +42,7 @@ export class Gallery {
     item.append(button);
     this.list.append(item);
     this.empty.hidden = true;
+    entry.shownAtMs = Date.now();
     return entry;
   }
 

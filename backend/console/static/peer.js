@@ -3,6 +3,9 @@
 // a moving picture and the frame stamp on a 1280x720 canvas and sends
 // canvas.captureStream(), so browser->browser latency is read exactly like
 // kiosk->browser latency (the fake camera's frames carry no stamp).
+// With `sendCamera`, the receiver sends its fake camera back and the sender
+// shows it, so the call is two-way like a kiosk's; with `relayOnly`, both use
+// TURN relay candidates only, like the kiosk on loopback.
 
 import { StampMonitor, nowMs, visioStats, writeStamp } from "./stamp.js";
 
@@ -14,6 +17,8 @@ const peer = {
   monitor: null,
   startedAt: null,
   setupMs: null, // from startReceiver() to the first presented remote frame
+  offeredAtMs: null, // Date.now() when the sender started (its offer): a call's setup begins
+  firstFrameAtMs: null, // Date.now() of this page's first presented remote frame
   framesDrawn: 0,
 };
 
@@ -48,8 +53,38 @@ function drawLoop(canvas, fps) {
   peer.timer = setInterval(draw, 1000 / fps);
 }
 
+function configuration(iceServers, relayOnly) {
+  return { iceServers, bundlePolicy: "max-bundle", iceTransportPolicy: relayOnly ? "relay" : "all" };
+}
+
+function showRemote(pc, video) {
+  pc.addEventListener("track", (event) => {
+    if (event.track.kind !== "video") return;
+    video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
+    video.play().catch(() => undefined);
+  });
+  // "loadeddata": the first remote frame is decoded and can be shown. (A frame
+  // callback asked for before the element has media is sometimes never run.)
+  video.addEventListener(
+    "loadeddata",
+    () => {
+      peer.firstFrameAtMs ??= Date.now();
+      if (peer.startedAt !== null) peer.setupMs ??= performance.now() - peer.startedAt;
+    },
+    { once: true },
+  );
+}
+
 /** Start the sending side; resolves to the complete offer SDP. */
-async function startSender({ width = 1280, height = 720, fps = 30, source = "canvas", iceServers = [] } = {}) {
+async function startSender({
+  width = 1280,
+  height = 720,
+  fps = 30,
+  source = "canvas",
+  iceServers = [],
+  relayOnly = false,
+} = {}) {
+  peer.offeredAtMs = Date.now();
   let stream;
   if (source === "camera") {
     stream = await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate: fps }, audio: false });
@@ -60,8 +95,10 @@ async function startSender({ width = 1280, height = 720, fps = 30, source = "can
     drawLoop(canvas, fps);
     stream = canvas.captureStream(fps);
   }
-  const pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" });
+  const pc = new RTCPeerConnection(configuration(iceServers, relayOnly));
   peer.pc = pc;
+  // A two-way call: whatever the receiver sends back is decoded and shown here.
+  showRemote(pc, document.getElementById("remote"));
   for (const track of stream.getTracks()) pc.addTrack(track, stream);
   pc.createDataChannel("visio");
   await pc.setLocalDescription(await pc.createOffer());
@@ -74,22 +111,21 @@ async function acceptAnswer(sdp) {
 }
 
 /** Start the receiving side on `offer`; resolves to the complete answer SDP. */
-async function startReceiver(offer, { iceServers = [] } = {}) {
+async function startReceiver(offer, { iceServers = [], relayOnly = false, sendCamera = false } = {}) {
   peer.startedAt = performance.now();
-  const pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" });
+  const pc = new RTCPeerConnection(configuration(iceServers, relayOnly));
   peer.pc = pc;
   const video = document.getElementById("remote");
   peer.monitor = new StampMonitor(video, visioStats);
   peer.monitor.watch(pc);
-  pc.addEventListener("track", (event) => {
-    video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
-    video.play().catch(() => undefined);
-  });
-  video.requestVideoFrameCallback?.(() => {
-    peer.setupMs = performance.now() - peer.startedAt;
-  });
+  showRemote(pc, video);
   peer.monitor.start();
   await pc.setRemoteDescription({ type: "offer", sdp: offer });
+  if (sendCamera) {
+    // Added after the offer, so it takes the offered video transceiver: sendrecv.
+    const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: false });
+    for (const track of camera.getTracks()) pc.addTrack(track, camera);
+  }
   await pc.setLocalDescription(await pc.createAnswer());
   await gathered(pc);
   return pc.localDescription.sdp;
@@ -98,11 +134,15 @@ async function startReceiver(offer, { iceServers = [] } = {}) {
 /** Figures for the benchmark: setup time, frames, stamp latencies (window.visioStats). */
 function stats() {
   return {
-    setupMs: peer.setupMs,
-    framesDrawn: peer.framesDrawn,
-    connectionState: peer.pc?.connectionState ?? null,
+    // First, so that this page's own timings below are not overwritten by the
+    // monitor's (a sender has no monitor: its visioStats.firstFrameAtMs stays null).
     ...visioStats,
     latencies: [...visioStats.latencies],
+    setupMs: peer.setupMs,
+    offeredAtMs: peer.offeredAtMs,
+    firstFrameAtMs: peer.firstFrameAtMs,
+    framesDrawn: peer.framesDrawn,
+    connectionState: peer.pc?.connectionState ?? null,
   };
 }
 

@@ -101,9 +101,14 @@ export function createStats() {
     lastStamp: null,
     lastStampLatencyMs: null,
     latencies: [], // the most recent LATENCY_WINDOW stamp latencies, ms
+    samples: [], // [presented at (nowMs), latency ms] of the same frames: recovery over time
     latencyP50Ms: null,
     latencyP95Ms: null,
-    captures: [], // {id, width, height, bytes} of each document capture received
+    captures: [], // {id, width, height, bytes, shownAtMs} of each document capture received
+    // Epoch milliseconds (Date.now()) of the moments a benchmark times the call by:
+    acceptedAtMs: null, // the agent accepted the call
+    firstFrameAtMs: null, // the first remote frame was presented
+    captureRequestedAtMs: null, // the agent last asked the kiosk for a capture
     errors: [], // codes of errors shown to the agent
   };
 }
@@ -173,6 +178,7 @@ export class StampMonitor {
   }
 
   readFrame(at) {
+    if (this.stats.firstFrameAtMs === null) this.stats.firstFrameAtMs = Date.now();
     const width = this.video.videoWidth;
     const side = blockSide(width);
     if (side < 2) return;
@@ -192,7 +198,9 @@ export class StampMonitor {
     s.lastStamp = stamp;
     s.lastStampLatencyMs = latency;
     s.latencies.push(latency);
+    s.samples.push([at, latency]);
     if (s.latencies.length > LATENCY_WINDOW) s.latencies.splice(0, s.latencies.length - LATENCY_WINDOW);
+    if (s.samples.length > LATENCY_WINDOW) s.samples.splice(0, s.samples.length - LATENCY_WINDOW);
   }
 
   async pollStats() {
