@@ -63,6 +63,7 @@ from tests.fixtures.chromium import (  # noqa: E402
     launch_chromium,
     serve_app,
 )
+from video.state import Phase  # noqa: E402
 from video.turnserver import TurnServer, start_turnserver  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
@@ -129,7 +130,8 @@ class KioskCallBench:
         """One progress line on stderr: what the console receives and the kiosk sends."""
         print(
             f"console {console['frameWidth']}x{console['frameHeight']}"
-            f" {console['framesPerSecond']} fps, latency {console['lastStampLatencyMs']} ms;"
+            f" {console['framesPerSecond']} fps, latency {console['lastStampLatencyMs']} ms"
+            f" (jitter buffer {console['jitterBufferMs']} ms);"
             f" kiosk quality {self.call.quality.level.value}",
             file=sys.stderr,
             flush=True,
@@ -142,6 +144,7 @@ class KioskCallBench:
         await self.recovery()
         await self.impaired()
         await self.browser.call(self.agent.end_call("resolved"))
+        await wait_until(lambda: self.call.state.phase is Phase.ENDED, "the kiosk's end of call")
         return self.figures
 
     async def connect(self) -> None:

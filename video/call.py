@@ -126,7 +126,13 @@ class Call:
         way when its loop stops running (no task may outlive it).
         """
         if self._end_task is not None:
-            await self._end_task
+            try:
+                await self._end_task
+            except Exception:
+                # The agent's end raced a shutdown (the UI it reports to is gone):
+                # the teardown below must still run, or media and TURN leak.
+                _log.warning("ending the call failed during shutdown", exc_info=True)
+            self._end_task = None
         await self._stop_media()
         await self.session.close()
         if self._reader is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -52,7 +53,12 @@ class PeerLink:
         # Taps: aiortc stops a sent track when its connection closes; the sources live on.
         self.pc.addTrack(TrackTap(video))
         if audio is not None:
-            self.pc.addTrack(TrackTap(audio))
+            voice = self.pc.addTrack(TrackTap(audio))
+            # A stream of its own (its own msid): a browser lip-syncs the tracks of
+            # one stream, delaying the picture to the audio's playout buffer, which
+            # added up to 100 ms of video latency at the console. aiortc has no
+            # streams argument to addTrack; its sender keeps the id in `_stream_id`.
+            voice._stream_id = str(uuid.uuid4())
         else:  # still receive the agent's voice
             self.pc.addTransceiver("audio", direction="recvonly")
         self.channel: RTCDataChannel = self.pc.createDataChannel(CHANNEL_LABEL, ordered=True)

@@ -59,6 +59,7 @@ class SyntheticDeskSource:
         self._open = False
         self._desk: Image | None = None
         self._drawn: tuple[_Sheet, int, Image] | None = None  # sheet, frames shown, frame
+        self._rest: tuple[_Sheet, Image] | None = None  # sheet, its frame at rest
         self._frames_on_desk = 0
 
     @property
@@ -118,11 +119,32 @@ class SyntheticDeskSource:
     def _draw(self, sheet: _Sheet, settle: int) -> Image:
         if self._drawn is not None and self._drawn[:2] == (sheet, settle):
             return self._drawn[2]
-        assert self._desk is not None  # open() drew it
+        rest = self._resting(sheet)
         slide = _SLIDE_PX * (1 - settle / SETTLE_FRAMES)
+        if slide == 0:
+            frame = rest
+        else:
+            # The resting frame moved by `slide`: motion the steadiness check
+            # sees, for a shift instead of a new 4K composite per frame (which
+            # cost the camera thread most of a core while a sheet settled).
+            height, width = rest.shape[:2]
+            shift = np.array([[1, 0, slide], [0, 1, slide]], np.float32)
+            frame = np.asarray(
+                cv2.warpAffine(rest, shift, (width, height), borderMode=cv2.BORDER_REPLICATE),
+                np.uint8,
+            )
+            frame.flags.writeable = False
+        self._drawn = (sheet, settle, frame)
+        return frame
+
+    def _resting(self, sheet: _Sheet) -> Image:
+        """The frame of ``sheet`` at rest, drawn once per sheet."""
+        if self._rest is not None and self._rest[0] == sheet:
+            return self._rest[1]
+        assert self._desk is not None  # open() drew it
         corners = page_corners(
             self._size, height_fraction=sheet.height_fraction, angle_deg=sheet.angle_deg
-        ) + np.float32(slide)
+        )
         height = round(float(np.linalg.norm(corners[3] - corners[0])))
         frame = lay_page(self._desk, render_page(sheet.page, height), corners)
         if sheet.glare:
@@ -130,7 +152,7 @@ class SyntheticDeskSource:
         if sheet.blur:
             frame = np.asarray(cv2.GaussianBlur(frame, (0, 0), 3.0), np.uint8)
         frame.flags.writeable = False  # served again while the sheet rests
-        self._drawn = (sheet, settle, frame)
+        self._rest = (sheet, frame)
         return frame
 
 

@@ -53,10 +53,14 @@ export class CallSession {
     this.closePeer();
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
+    // The kiosk sends its voice and its picture as two streams, so that Chromium
+    // does not hold the picture back to lip-sync it with the audio (that cost up
+    // to 100 ms of video latency); one local MediaStream plays both.
+    const remote = new MediaStream();
     pc.addEventListener("track", (event) => {
       if (this.pc !== pc) return;
-      const stream = event.streams[0] ?? new MediaStream([event.track]);
-      this.onRemoteStream(stream, pc, event.track);
+      remote.addTrack(event.track);
+      this.onRemoteStream(remote, pc, event.track);
     });
     pc.addEventListener("datachannel", (event) => {
       if (this.pc === pc && event.channel.label === DATA_CHANNEL_LABEL) this.onChannel(event.channel);

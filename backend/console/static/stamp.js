@@ -104,6 +104,7 @@ export function createStats() {
     samples: [], // [presented at (nowMs), latency ms] of the same frames: recovery over time
     latencyP50Ms: null,
     latencyP95Ms: null,
+    jitterBufferMs: null, // mean jitter-buffer delay of the last poll's frames
     captures: [], // {id, width, height, bytes, shownAtMs} of each document capture received
     // Epoch milliseconds (Date.now()) of the moments a benchmark times the call by:
     acceptedAtMs: null, // the agent accepted the call
@@ -131,6 +132,7 @@ export class StampMonitor {
     this.running = false;
     this.statsTimer = null;
     this.lastTime = -1;
+    this.lastJitter = null;
   }
 
   start() {
@@ -216,10 +218,23 @@ export class StampMonitor {
           s.frameWidth = entry.frameWidth ?? s.frameWidth;
           s.frameHeight = entry.frameHeight ?? s.frameHeight;
           s.framesPerSecond = entry.framesPerSecond ?? s.framesPerSecond;
+          this.jitterBuffer(entry);
         }
       });
     } catch {
       // A peer connection closed between the check and the call: next poll follows the new one.
     }
+  }
+
+  /** The mean time frames spent in the jitter buffer since the last poll (what Chromium adds). */
+  jitterBuffer(entry) {
+    const delay = entry.jitterBufferDelay;
+    const emitted = entry.jitterBufferEmittedCount;
+    if (delay === undefined || emitted === undefined) return;
+    const last = this.lastJitter;
+    if (last && emitted > last.emitted) {
+      this.stats.jitterBufferMs = Math.round(((delay - last.delay) / (emitted - last.emitted)) * 1000);
+    }
+    this.lastJitter = { delay, emitted };
   }
 }
