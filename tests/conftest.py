@@ -5,10 +5,17 @@ from __future__ import annotations
 import os
 import tempfile
 
+from hypothesis import settings
+
 # Before any Qt import: no screen in CI, and no writes to the user's ~/.cache.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="vg-test-cache-")
+
+# Property tests judge behaviour, not speed: a busy CI machine (Chromium and
+# coturn running beside them) must not fail an example for taking 200 ms.
+settings.register_profile("visioguichet", deadline=None)
+settings.load_profile("visioguichet")
 
 pytest_plugins = [
     "tests.fixtures.backend",

@@ -41,6 +41,9 @@ class CallSettings(BaseModel):
     media_timeout_s: Annotated[float, Field(gt=0)] = 2.0
     # A fresh peer connection must be connected this long after its offer went out.
     connect_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    # Before a relay-only renegotiation: a TURN server that has not answered a
+    # STUN request within this is unreachable, and the probe is tried again.
+    turn_probe_timeout_s: Annotated[float, Field(gt=0)] = 1.0
     reconnect_backoff_s: tuple[float, float] = (0.5, 5.0)  # first delay, ceiling
     # A remote frame whose stamp is older than this is stale (a jitter-buffer backlog).
     stale_frame_ms: Annotated[int, Field(gt=0)] = 1_000

@@ -19,10 +19,14 @@ from video.quality import QualityController
 from video.receiver import FrameStats
 from video.session import ChannelSession
 from video.settings import CallSettings
+from video.turnprobe import any_answers
 from video.watchdog import LinkActivity, backoff_s, dead_link_reason
 
 _log = logging.getLogger(__name__)
 WATCH_PERIOD_S = 0.1
+# Why a connection attempt failed (the reason logged and counted by the supervisor).
+CONNECT_FAILED = "connect_failed"
+NO_RELAY = "no_relay"  # the TURN server does not answer: the path to it is down
 
 
 class LinkSupervisor:
@@ -79,16 +83,26 @@ class LinkSupervisor:
             _log.warning("call link lost (%s); renegotiating, attempt %d", reason, attempt)
             self._on_link_state(False, attempt)
             first, ceiling = self._settings.reconnect_backoff_s
-            await asyncio.sleep(backoff_s(attempt, first, ceiling))
+            # An unanswered TURN probe already waited its timeout: probe again soon,
+            # so the call is back within a couple of seconds of the link.
+            delay = first if reason == NO_RELAY else backoff_s(attempt, first, ceiling)
+            await asyncio.sleep(delay)
 
     async def _one_link(self) -> str:
         """Run one connection until it dies; why it died."""
+        settings = self._settings
+        if settings.relay_only and not await any_answers(
+            settings.ice_servers, settings.turn_probe_timeout_s
+        ):
+            # The path to TURN is down: a gathering now could not end for ~30 s.
+            return NO_RELAY
         link = self._make_link()
         self._session.attach(link.channel)
         link.channel.on("open", self._on_channel_open)
         try:
-            if not await self._connect(link):
-                return "connect_failed"
+            failure = await self._connect(link)
+            if failure is not None:
+                return failure
             self._link_worked = True
             self._on_link_state(True, 0)
             if self._settings.adapt:
@@ -110,7 +124,8 @@ class LinkSupervisor:
         """Wait until every retired connection has closed (after cancelling :meth:`run`)."""
         await asyncio.gather(*self._closing, return_exceptions=True)
 
-    async def _connect(self, link: PeerLink) -> bool:
+    async def _connect(self, link: PeerLink) -> str | None:
+        """Offer, wait for the answer and the connection; why it failed, ``None`` if up."""
         timeout = self._settings.connect_timeout_s
         try:
             async with asyncio.timeout(timeout):
@@ -128,11 +143,11 @@ class LinkSupervisor:
                     await asyncio.gather(done, failed, return_exceptions=True)
         except TimeoutError:
             _log.info("no connection within %s s", timeout)
-            return False
+            return CONNECT_FAILED
         except (ConnectionError, ValueError) as err:  # signalling down; a refused answer
             _log.info("connection attempt failed: %s", err)
-            return False
-        return link.connected.is_set() and not link.failed.is_set()
+            return CONNECT_FAILED
+        return None if link.connected.is_set() and not link.failed.is_set() else CONNECT_FAILED
 
     async def _watch(self, link: PeerLink) -> str:
         started = time.monotonic()

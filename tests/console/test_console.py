@@ -211,6 +211,7 @@ async def test_a_requested_capture_shows_at_full_resolution(
     console: Console, call: KioskPeer
 ) -> None:
     page = console.page
+    request_clicked_at_ms = await page.evaluate("Date.now()")
     await page.get_by_role("button", name="Request a document capture").click()
     request = await call.next_message("capture_request")
     rng = np.random.default_rng(3)
@@ -224,7 +225,9 @@ async def test_a_requested_capture_shows_at_full_resolution(
 
     await page.wait_for_function("window.visioStats.captures.length === 1", timeout=WAIT_MS)
     captures = await page.evaluate("window.visioStats.captures")
+    shown_at_ms = captures[0].pop("shownAtMs")
     assert captures == [{"id": request.id, "width": 1600, "height": 1200, "bytes": len(data)}]
+    assert shown_at_ms >= request_clicked_at_ms  # the benchmark's snapshot time ends here
     await page.locator(".thumb").click()
     viewer = page.get_by_role("dialog")
     await expect(viewer).to_be_visible()
