@@ -17,6 +17,12 @@ from peripherals.camera.errors import (
 )
 from peripherals.camera.protocol import DocumentCamera
 
+# While held for a call, the camera analyses two frames a second: enough to
+# know the desk, and a 4K analysis at the camera's 15 fps would take the
+# processor the call's encoder needs. A capture request is served at once
+# (the camera hurries for anyone waiting), from a frame taken after the ask.
+CALL_IDLE_RATE_HZ = 2.0
+
 
 @dataclass(frozen=True)
 class Still:
@@ -84,7 +90,7 @@ class DocumentCameraStills:
         if self._held:
             return
         with contextlib.suppress(CameraError):
-            self._held = await self._ensure_running()
+            self._held = await self._ensure_running(idle_rate_hz=CALL_IDLE_RATE_HZ)
 
     async def release(self) -> None:
         """Stop the camera if :meth:`ready` started it."""
@@ -108,12 +114,12 @@ class DocumentCameraStills:
                     await self._camera.stop()
         return Still(page.jpeg, page.width, page.height)
 
-    async def _ensure_running(self) -> bool:
+    async def _ensure_running(self, idle_rate_hz: float | None = None) -> bool:
         """Wait for a fresh analysed frame, starting the camera if idle; whether it was."""
         try:
             await self._camera.next_preview()
         except CameraUnavailableError:
-            await self._camera.start()
+            await self._camera.start(idle_rate_hz=idle_rate_hz)
             await self._camera.next_preview()
             return True
         return False

@@ -88,6 +88,9 @@ class OpenCvDocumentCamera:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: asyncio.Task[None] | None = None
         self._tick: asyncio.Future[None] | None = None  # resolved at every change, then replaced
+        self._idle_period_s: float | None = None
+        self._waiters = 0  # coroutines in _wait_until: while any, no idle pause
+        self._hurry = asyncio.Event()  # a waiter arrived: end the idle pause now
         self._preview: Preview | None = None
         self._pages: deque[ScannedPage] = deque()
         self._fault: CameraError | None = None
@@ -95,11 +98,17 @@ class OpenCvDocumentCamera:
 
     # -- the port ---------------------------------------------------------
 
-    async def start(self) -> None:
-        """Open the source and start analysing frames (a no-op when running)."""
+    async def start(self, *, idle_rate_hz: float | None = None) -> None:
+        """Open the source and start analysing frames (see the protocol for the idle rate)."""
         self._check_open()
+        if idle_rate_hz is not None and idle_rate_hz <= 0:
+            raise ValueError("idle_rate_hz must be positive")
         if self._runner is not None and not self._runner.done():
+            if idle_rate_hz is None:
+                self._idle_period_s = None
+                self._hurry.set()
             return
+        self._idle_period_s = None if idle_rate_hz is None else 1.0 / idle_rate_hz
         try:
             await self._in_worker(self._open_source)
         except CameraUnavailableError as err:
@@ -227,6 +236,7 @@ class OpenCvDocumentCamera:
                 self._fault = None
                 self._preview = preview
                 self._signal()
+                await self._idle_pause()
                 continue
             self._signal()
             if self._reconnect_interval_s is None:
@@ -244,6 +254,16 @@ class OpenCvDocumentCamera:
             _log.info("document camera back: %s", self._source.name)
             return
 
+    async def _idle_pause(self) -> None:
+        """Between frames at the idle rate, unless someone waits for one."""
+        period = self._idle_period_s
+        if period is None or self._waiters:
+            return
+        self._hurry.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(period):
+                await self._hurry.wait()
+
     def _signal(self) -> None:
         """Wake everything waiting for a change (a preview, a page, a fault, a stop)."""
         tick, self._tick = self._tick, None
@@ -252,12 +272,17 @@ class OpenCvDocumentCamera:
 
     async def _wait_until(self, ready: Callable[[], bool]) -> None:
         """Wait until ``ready()``; raise as soon as the camera cannot serve."""
-        while not ready():
-            self._check_running()
-            if self._tick is None:
-                self._tick = asyncio.get_running_loop().create_future()
-            # Shielded: one waiter giving up must not cancel the tick for the others.
-            await asyncio.shield(self._tick)
+        self._waiters += 1
+        self._hurry.set()
+        try:
+            while not ready():
+                self._check_running()
+                if self._tick is None:
+                    self._tick = asyncio.get_running_loop().create_future()
+                # Shielded: one waiter giving up must not cancel the tick for the others.
+                await asyncio.shield(self._tick)
+        finally:
+            self._waiters -= 1
 
     def _deliver(self, page: ScannedPage) -> None:
         """Hand an auto-captured page to the loop (called there by the worker)."""

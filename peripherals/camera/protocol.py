@@ -20,8 +20,15 @@ class DocumentCamera(Protocol):
     Errors: only :class:`~peripherals.camera.errors.CameraError` subclasses escape.
     """
 
-    async def start(self) -> None:
-        """Open the camera and begin analysing frames; raises ``CameraUnavailableError``."""
+    async def start(self, *, idle_rate_hz: float | None = None) -> None:
+        """Open the camera and begin analysing frames; raises ``CameraUnavailableError``.
+
+        With ``idle_rate_hz``, frames are analysed at that rate while nobody
+        waits for a preview or a page, and at the camera's own rate while
+        someone does: a camera kept ready during a video call then leaves the
+        processor to the call. Starting a running camera without it lifts the
+        idle rate.
+        """
         ...
 
     async def stop(self) -> None:

@@ -312,10 +312,14 @@ def test_an_unreadable_row_is_dead_lettered_instead_of_blocking_the_queue(
 ) -> None:
     broken, fine = enqueue_many(outbox, 2)
     with raw(outbox_path) as conn:  # one bit flipped on disk: authentication fails
+        (sealed,) = conn.execute(
+            "SELECT sealed_payload FROM outbox_items WHERE idempotency_key = ?", [broken]
+        ).fetchone()
+        flipped = bytearray(sealed)
+        flipped[20] ^= 0x01  # a flip, not an overwrite: the byte may already hold the value
         conn.execute(
-            "UPDATE outbox_items SET sealed_payload = substr(sealed_payload, 1, 20)"
-            " || X'00' || substr(sealed_payload, 22) WHERE idempotency_key = ?",
-            [broken],
+            "UPDATE outbox_items SET sealed_payload = ? WHERE idempotency_key = ?",
+            [bytes(flipped), broken],
         )
 
     batch = outbox.claim_batch(10, BIG)

@@ -29,6 +29,7 @@ class FakeSource:
         self._pacer = FramePacer(fps)
         self.reader_threads: set[str] = set()
         self.opened = 0
+        self.reads = 0
 
     def show(self, frame: Image) -> None:
         self._frame = frame
@@ -47,6 +48,7 @@ class FakeSource:
 
     def read(self) -> Image:
         self._pacer.wait()
+        self.reads += 1
         self.reader_threads.add(threading.current_thread().name)
         if not self._plugged:
             raise CameraLostError("fake camera unplugged")
