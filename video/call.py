@@ -295,11 +295,7 @@ class Call:
             stats=self.stats,
             on_link_state=self._on_link_state,
         )
-        loop = asyncio.get_running_loop()
-        self._media_task = loop.create_task(self.supervisor.run())
-        if self._stills is not None:
-            # The agent may ask for a document at any moment: have the camera watching.
-            self._stills_task = loop.create_task(self._stills.ready())
+        self._media_task = asyncio.get_running_loop().create_task(self.supervisor.run())
 
     def _make_link(self) -> PeerLink:
         audio: MediaStreamTrack | None = self.audio
@@ -331,6 +327,18 @@ class Call:
         phase = Phase.CONNECTED if connected else Phase.RECONNECTING
         if self.state.phase in _LIVE:
             self._set(replace(self.state, phase=phase, attempt=attempt))
+        if connected:
+            self._warm_stills()
+
+    def _warm_stills(self) -> None:
+        """Have the document camera watching: the agent may ask for a page at any moment.
+
+        Once the link is up, not at the accept: opening a 4K camera would take
+        the processor the call's setup needs.
+        """
+        if self._stills is None or self._stills_task is not None or self._media_task is None:
+            return
+        self._stills_task = asyncio.get_running_loop().create_task(self._stills.ready())
 
     def _on_end(self, end: End) -> None:
         # The agent ended the call (the hub was told by the console): just tear down.

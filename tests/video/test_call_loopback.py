@@ -64,12 +64,21 @@ async def test_a_call_carries_media_chat_captures_and_prints(  # noqa: PLR0915 o
     printer = SimulatedPrinter(tmp_path / "spool")
     recorder = Recorder()
     agent = AgentPeer(hub_link, settings, SMALL)
+    stills = DocumentCameraStills(camera)
+    warmed_in: list[Phase] = []
+    warm = stills.ready
+
+    async def ready() -> None:
+        warmed_in.append(call.state.phase)
+        await warm()
+
+    stills.ready = ready  # type: ignore[method-assign]
     call = Call(
         kiosk_link,
         settings,
         kiosk_id="kiosk-1",
         listener=recorder,
-        stills=DocumentCameraStills(camera),
+        stills=stills,
         printer=printer,
     )
     try:
@@ -80,6 +89,9 @@ async def test_a_call_carries_media_chat_captures_and_prints(  # noqa: PLR0915 o
             assert phases[:4] == [Phase.REQUESTING, Phase.QUEUED, Phase.CONNECTING, Phase.CONNECTED]
             assert recorder.states[1].position == 1
             assert call.state.agent_name == "Alex"
+            # The document camera warms once the link is up, not during its setup.
+            await eventually(lambda: bool(warmed_in), what="camera warmed")
+            assert warmed_in == [Phase.CONNECTED]
 
             # Media both ways, with stamps read back on both sides.
             await eventually(lambda: call.stats.frames_decoded >= 10, what="kiosk frames")
