@@ -30,6 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 import asyncio  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import platform  # noqa: E402
@@ -67,6 +68,9 @@ from video.state import Phase  # noqa: E402
 from video.turnserver import TurnServer, start_turnserver  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
+# An agent reads the citizen's context before accepting (the console uses the ring
+# to open the camera and gather; the kiosk prepared its offer while queued).
+AGENT_READS_S = 1.0
 WARM_UP_S = 5.0  # encoders ramp their bitrate up before we measure
 MEASURE_S = 20.0
 SNAPSHOTS = 3
@@ -154,7 +158,8 @@ class KioskCallBench:
         await d.tap("service_change-of-address")
         await d.tap("helpButton")
         await d.tap("callShareButton")
-        await self.browser.call(self.agent.accept_call_about("change-of-address"))
+        ringing = self.agent.accept_call_about("change-of-address", reading_s=AGENT_READS_S)
+        await self.browser.call(ringing)
         stats = self.call.stats
         await wait_until(lambda: stats.first_frame_wall_s is not None, "the kiosk's first frame")
         await self.browser.call(self.agent.wait_decoded(frames=1, stamped=0))
@@ -170,6 +175,13 @@ class KioskCallBench:
         self.figures["setup_kiosk_first_frame_ms"] = round(
             kiosk_first_ms - console["acceptedAtMs"], 1
         )
+        # Where the setup goes, as the console saw it (each from the previous mark).
+        marks = ("acceptedAtMs", "offerAtMs", "answerAtMs", "connectedAtMs", "firstFrameAtMs")
+        self.figures["setup_steps_ms"] = {
+            later.removesuffix("AtMs"): round(console[later] - console[earlier], 1)
+            for earlier, later in itertools.pairwise(marks)
+            if console[later] is not None and console[earlier] is not None
+        }
 
     async def two_way_call(self) -> None:
         await asyncio.sleep(WARM_UP_S)

@@ -23,6 +23,7 @@ from video.channel import Chat, End, Quality, QualityLevel
 from video.listener import CallListener
 from video.media import PacedAudioTrack, PacedVideoTrack, SyntheticCameraTrack, ToneAudioTrack
 from video.peer import PeerLink, settle_turn_allocations
+from video.prepared import OfferPreparation
 from video.quality import QualityController
 from video.receiver import AudioSink, FrameStats, NullAudioSink, RemoteFrame, RemoteVideo
 from video.session import ChannelSession
@@ -100,6 +101,7 @@ class Call:
         )
         self._stills = stills
         self.supervisor: LinkSupervisor | None = None
+        self.preparation = OfferPreparation(self._make_link)
         self._media_task: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[None] | None = None
         self._end_task: asyncio.Task[None] | None = None
@@ -134,11 +136,18 @@ class Call:
                 _log.warning("ending the call failed during shutdown", exc_info=True)
             self._end_task = None
         await self._stop_media()
+        await self.preparation.discard()
         await self.session.close()
         if self._reader is not None:
             self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._reader
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                # A message handled as the UI went away (its listener raised): the
+                # reader is over either way, and the teardown must go on.
+                _log.warning("the signalling reader failed during shutdown", exc_info=True)
             self._reader = None
         await settle_turn_allocations()
 
@@ -181,6 +190,7 @@ class Call:
         """Leave the queue (or decline the callback offer)."""
         if self.state.call_id is not None and self.state.phase not in _LIVE:
             await self._signaller.send(CancelCall(call_id=self.state.call_id))
+        await self.preparation.discard()
         self._set(CallState(Phase.ENDED, self.state.call_id, outcome="cancelled"))
 
     async def book_callback(self, slot: datetime, phone: str) -> None:
@@ -239,12 +249,14 @@ class Call:
             return
         match message:
             case QueuePosition() if state.phase in (Phase.REQUESTING, Phase.QUEUED):
+                self.preparation.start()  # the first offer, ready when an agent accepts
                 self._set(
                     CallState(
                         Phase.QUEUED, message.call_id, message.position, message.estimated_wait_s
                     )
                 )
             case CallbackOffer() if state.phase in (Phase.REQUESTING, Phase.QUEUED):
+                await self.preparation.discard()
                 self._set(
                     CallState(
                         Phase.CALLBACK_OFFERED,
@@ -276,6 +288,7 @@ class Call:
             case ErrorMessage():
                 _log.warning("the hub refused a message: %s", message.code)
                 if state.phase is Phase.REQUESTING:
+                    await self.preparation.discard()
                     self._set(CallState(Phase.ENDED, outcome=message.code))
             case _:
                 _log.info("ignored %s in %s", message.type, state.phase)
@@ -294,6 +307,7 @@ class Call:
             quality=self.quality,
             stats=self.stats,
             on_link_state=self._on_link_state,
+            preparation=self.preparation,
         )
         self._media_task = asyncio.get_running_loop().create_task(self.supervisor.run())
 
@@ -316,6 +330,7 @@ class Call:
                 await task
         if self.supervisor is not None:
             await self.supervisor.wait_closed()
+        await self.preparation.discard()
         self.session.detach()
         warming, self._stills_task = self._stills_task, None
         if warming is not None:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from video.channel import Quality, QualityLevel
 from video.peer import PeerLink
+from video.prepared import OfferPreparation
 from video.quality import QualityController
 from video.receiver import FrameStats
 from video.session import ChannelSession
@@ -46,8 +47,10 @@ class LinkSupervisor:
         quality: QualityController,
         stats: FrameStats,
         on_link_state: Callable[[bool, int], None],
+        preparation: OfferPreparation | None = None,
     ) -> None:
         self._settings = settings
+        self._preparation = preparation  # the first link's offer, made while queued
         self._make_link = make_link
         self._send_offer = send_offer
         self._session = session
@@ -91,16 +94,23 @@ class LinkSupervisor:
     async def _one_link(self) -> str:
         """Run one connection until it dies; why it died."""
         settings = self._settings
-        if settings.relay_only and not await any_answers(
-            settings.ice_servers, settings.turn_probe_timeout_s
-        ):
-            # The path to TURN is down: a gathering now could not end for ~30 s.
-            return NO_RELAY
-        link = self._make_link()
+        preparation, self._preparation = self._preparation, None
+        prepared = None
+        if preparation is not None:
+            prepared = await preparation.take(settings.connect_timeout_s)
+        if prepared is None:
+            if settings.relay_only and not await any_answers(
+                settings.ice_servers, settings.turn_probe_timeout_s
+            ):
+                # The path to TURN is down: a gathering now could not end for ~30 s.
+                return NO_RELAY
+            link, sdp = self._make_link(), None
+        else:
+            link, sdp = prepared.link, prepared.sdp
         self._session.attach(link.channel)
         link.channel.on("open", self._on_channel_open)
         try:
-            failure = await self._connect(link)
+            failure = await self._connect(link, sdp)
             if failure is not None:
                 return failure
             self._link_worked = True
@@ -124,12 +134,14 @@ class LinkSupervisor:
         """Wait until every retired connection has closed (after cancelling :meth:`run`)."""
         await asyncio.gather(*self._closing, return_exceptions=True)
 
-    async def _connect(self, link: PeerLink) -> str | None:
-        """Offer, wait for the answer and the connection; why it failed, ``None`` if up."""
+    async def _connect(self, link: PeerLink, sdp: str | None) -> str | None:
+        """Offer (``sdp`` if already made), wait for the answer and the connection;
+        why it failed, ``None`` if up."""
         timeout = self._settings.connect_timeout_s
         try:
             async with asyncio.timeout(timeout):
-                sdp = await link.offer()  # gathers every candidate (no trickle)
+                if sdp is None:
+                    sdp = await link.offer()  # gathers every candidate (no trickle)
                 self._answer = asyncio.get_running_loop().create_future()
                 await self._send_offer(sdp)
                 await link.accept_answer(await self._answer)

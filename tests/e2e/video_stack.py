@@ -149,9 +149,12 @@ class AgentConsole:
     def __init__(self, page: Page) -> None:
         self.page = page
 
-    async def accept_call_about(self, service_id: str) -> None:
+    async def accept_call_about(self, service_id: str, reading_s: float = 0.0) -> None:
+        """Accept the ringing call about ``service_id`` after ``reading_s`` of reading it."""
         offered = self.page.locator("li.offered")
         await expect(offered).to_contain_text(service_id, timeout=WAIT_MS)
+        if reading_s:
+            await asyncio.sleep(reading_s)
         await offered.get_by_role("button", name="Accept").click()
 
     async def wait_decoded(self, frames: int, stamped: int) -> dict[str, Any]:

@@ -9,49 +9,89 @@ import { DATA_CHANNEL_LABEL } from "./protocol.js";
 const GATHERING_TIMEOUT_MS = 5_000;
 const LOCAL_VIDEO = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } };
 
-function gatheringComplete(pc) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
+/**
+ * Resolves when the answer holds enough candidates to send (there is no trickle):
+ * gathering is complete, or a relay candidate is in. With a relay candidate the
+ * kiosk reaches us whatever its network (host candidates come before it); waiting
+ * for the end of gathering would cost Chromium another ~60 ms for nothing.
+ */
+function candidatesReady(pc) {
+  const enough = () => pc.iceGatheringState === "complete" || / typ relay /.test(pc.localDescription?.sdp ?? "");
+  if (enough()) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(finish, GATHERING_TIMEOUT_MS);
     function finish() {
       clearTimeout(timer);
       pc.removeEventListener("icegatheringstatechange", check);
+      pc.removeEventListener("icecandidate", check);
       resolve();
     }
     function check() {
-      if (pc.iceGatheringState === "complete") finish();
+      if (enough()) finish();
     }
     pc.addEventListener("icegatheringstatechange", check);
+    pc.addEventListener("icecandidate", check);
   });
 }
 
+const ignore = () => undefined;
+
 /**
- * One call with a kiosk. Callbacks: onRemoteStream(stream, pc), onChannel(channel),
- * onConnectionState(state). The local stream survives renegotiations.
+ * One call with a kiosk. Callbacks (see listen()): onRemoteStream(stream, pc),
+ * onChannel(channel), onConnectionState(state). The local stream survives
+ * renegotiations.
  */
 export class CallSession {
-  constructor(callId, iceServers, { onRemoteStream, onChannel, onConnectionState }) {
+  constructor(callId, iceServers, callbacks = {}) {
     this.callId = callId;
     this.iceServers = iceServers;
+    this.listen(callbacks);
+    this.pc = null;
+    this.localStream = null;
+    this.opening = null; // the getUserMedia in flight, shared by every caller
+    this.closed = false;
+    this.answers = 0;
+    // Gathering (the TURN allocation above all) starts now, while the kiosk builds
+    // its offer, instead of after the offer arrives: the pool's candidates serve
+    // the first answer at once. Later answers (renegotiations) gather afresh.
+    this.prepared = this.newPeer(1);
+  }
+
+  newPeer(candidatePool = 0) {
+    return new RTCPeerConnection({
+      iceServers: this.iceServers,
+      bundlePolicy: "max-bundle",
+      iceCandidatePoolSize: candidatePool,
+    });
+  }
+
+  /** Who hears of the call's media, channel and connection (set when the call view opens). */
+  listen({ onRemoteStream = ignore, onChannel = ignore, onConnectionState = ignore }) {
     this.onRemoteStream = onRemoteStream;
     this.onChannel = onChannel;
     this.onConnectionState = onConnectionState;
-    this.pc = null;
-    this.localStream = null;
-    this.answers = 0;
   }
 
-  /** Open camera and microphone once; null (and the reason thrown) if refused. */
-  async openLocalMedia() {
-    if (this.localStream) return this.localStream;
-    this.localStream = await navigator.mediaDevices.getUserMedia({ video: LOCAL_VIDEO, audio: true });
-    return this.localStream;
+  /** Open camera and microphone once (the reason is thrown if refused). */
+  openLocalMedia() {
+    this.opening ??= navigator.mediaDevices
+      .getUserMedia({ video: LOCAL_VIDEO, audio: true })
+      .then((stream) => {
+        if (this.closed) {
+          for (const track of stream.getTracks()) track.stop();
+          throw new Error("the call ended before the camera opened");
+        }
+        this.localStream = stream;
+        return stream;
+      });
+    return this.opening;
   }
 
   /** Answer `sdp`, replacing any previous peer connection; resolves to the answer SDP. */
   async answer(sdp) {
     this.closePeer();
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
+    const pc = this.prepared ?? this.newPeer();
+    this.prepared = null;
     this.pc = pc;
     // The kiosk sends its voice and its picture as two streams, so that Chromium
     // does not hold the picture back to lip-sync it with the audio (that cost up
@@ -73,7 +113,7 @@ export class CallSession {
     // kind, so the answer keeps the offer's m-lines and sends our camera on them.
     for (const track of this.localStream?.getTracks() ?? []) pc.addTrack(track, this.localStream);
     await pc.setLocalDescription(await pc.createAnswer());
-    await gatheringComplete(pc);
+    await candidatesReady(pc);
     this.answers += 1;
     return pc.localDescription.sdp;
   }
@@ -94,7 +134,10 @@ export class CallSession {
 
   /** End the call: peer connection and local devices. */
   close() {
+    this.closed = true;
     this.closePeer();
+    this.prepared?.close();
+    this.prepared = null;
     for (const track of this.localStream?.getTracks() ?? []) track.stop();
     this.localStream = null;
   }

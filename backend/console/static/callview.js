@@ -30,7 +30,7 @@ function isErrorMessage(text) {
 
 /** The kiosk side of one accepted call. */
 export class CallView {
-  constructor(call, iceServers) {
+  constructor(call, iceServers, ringing = null) {
     this.callId = call.call_id;
     this.call = call;
     this.channel = null;
@@ -38,11 +38,15 @@ export class CallView {
     this.gallery = new Gallery();
     this.prints = new Map(); // print transfer id -> file name, until print_done
     this.monitor = new StampMonitor($("remote-video"));
-    this.session = new CallSession(this.callId, iceServers, {
+    // The session that rang (camera opening, candidates gathering), or a new one.
+    this.session = ringing ?? new CallSession(this.callId, iceServers);
+    this.session.listen({
       onRemoteStream: (stream, pc) => this.showRemote(stream, pc),
       onChannel: (channel) => this.attachChannel(channel),
       onConnectionState: (state) => {
-        if (state === "connected") setBanner("reconnect-banner", "");
+        if (state !== "connected") return;
+        visioStats.connectedAtMs ??= Date.now();
+        setBanner("reconnect-banner", "");
       },
     });
     this.media = this.session.openLocalMedia().then(

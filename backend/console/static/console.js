@@ -3,6 +3,7 @@
 // in protocol.js, the kiosk side of a call in callview.js.
 
 import { CallView } from "./callview.js";
+import { CallSession } from "./call.js";
 import { visioStats } from "./stamp.js";
 import { CHOSEN_STATES, OUTCOMES, toHub } from "./protocol.js";
 import { HubLink, login } from "./signaling.js";
@@ -21,6 +22,9 @@ const state = {
   offer: null, // the call offered to this agent, with deadlineS
   pendingCallId: null, // accepted, waiting for the kiosk's offer
   view: null, // the CallView of the current call
+  // While a call rings: its CallSession, opening the agent's camera and gathering
+  // ICE candidates, so that accepting connects at once (see ring()).
+  ringing: null,
 };
 
 const nowS = () => performance.now() / 1000;
@@ -80,11 +84,13 @@ function onHubMessage(message) {
       break;
     case "call_offered":
       state.offer = { ...message, receivedAtS: nowS(), deadlineS: nowS() + message.timeout_s };
+      ring(message.call_id);
       refreshQueue();
       document.title = "Call offered – Visioguichet";
       break;
     case "call_taken":
       if (state.offer?.call_id === message.call_id) state.offer = null;
+      stopRinging(message.call_id);
       state.calls = state.calls.filter((call) => call.call_id !== message.call_id);
       refreshQueue();
       break;
@@ -122,22 +128,50 @@ function accept(callId) {
   const call = state.offer?.call_id === callId ? state.offer : state.calls.find((c) => c.call_id === callId);
   if (!call) return;
   visioStats.acceptedAtMs = Date.now();
+  visioStats.offerAtMs = visioStats.answerAtMs = visioStats.connectedAtMs = null;
   visioStats.firstFrameAtMs = null;
   send(toHub.accept(callId));
   state.offer = null;
   document.title = "Visioguichet – agent console";
   state.pendingCallId = callId;
   state.view?.close();
-  state.view = new CallView(call, state.iceServers);
+  state.view = new CallView(call, state.iceServers, takeRinging(callId));
   refreshTransferTargets();
   showScreen("call");
   appendChat("system", "Call accepted; connecting to the kiosk…");
   $("chat-input").focus();
 }
 
+/**
+ * A call rings for this agent: open the camera (the agent's preview) and start
+ * gathering ICE candidates now, while the agent reads the context, so that the
+ * answer leaves as soon as the kiosk's offer arrives after the accept. Nothing
+ * is sent before the accept; a declined or lapsed call closes it all.
+ */
+function ring(callId) {
+  stopRinging();
+  state.ringing = new CallSession(callId, state.iceServers);
+  state.ringing.openLocalMedia().catch(() => undefined); // the call view reports a refusal
+}
+
+function stopRinging(callId = null) {
+  if (!state.ringing || (callId !== null && state.ringing.callId !== callId)) return;
+  state.ringing.close();
+  state.ringing = null;
+}
+
+/** The ringing session of `callId`, handed over once (null if another call rang). */
+function takeRinging(callId) {
+  const session = state.ringing?.callId === callId ? state.ringing : null;
+  if (session) state.ringing = null;
+  else stopRinging();
+  return session;
+}
+
 function decline(callId) {
   send(toHub.decline(callId));
   if (state.offer?.call_id === callId) state.offer = null;
+  stopRinging(callId);
   document.title = "Visioguichet – agent console";
   refreshQueue();
 }
@@ -149,7 +183,9 @@ async function onOffer(message) {
     return;
   }
   try {
+    visioStats.offerAtMs ??= Date.now();
     const sdp = await view.answer(message.sdp);
+    visioStats.answerAtMs ??= Date.now();
     if (state.view === view) send(toHub.answer(view.callId, sdp));
   } catch (err) {
     showError(`The call could not be connected: ${err.message}`, "call.answer_failed");
@@ -263,6 +299,7 @@ function tick() {
   if (offer && nowS() > offer.deadlineS + 2) {
     // The hub withdraws a lapsed offer with call_taken; this only tidies if that is lost.
     state.offer = null;
+    stopRinging(offer.call_id);
     refreshQueue();
     return;
   }

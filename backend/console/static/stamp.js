@@ -108,6 +108,9 @@ export function createStats() {
     captures: [], // {id, width, height, bytes, shownAtMs} of each document capture received
     // Epoch milliseconds (Date.now()) of the moments a benchmark times the call by:
     acceptedAtMs: null, // the agent accepted the call
+    offerAtMs: null, // the kiosk's first offer of the call arrived
+    answerAtMs: null, // its answer left (after gathering)
+    connectedAtMs: null, // the peer connection first reached "connected"
     firstFrameAtMs: null, // the first remote frame was presented
     captureRequestedAtMs: null, // the agent last asked the kiosk for a capture
     errors: [], // codes of errors shown to the agent
