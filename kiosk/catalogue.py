@@ -1,32 +1,50 @@
-"""The services catalogue of a site: agencies, services and their forms, as data.
+"""The services catalogue of a site: agencies, services, life events and agent hours, as data.
 
-One file per site, loaded at start-up. A catalogue with a mistake is refused
-with the place of the mistake, so a bad edit never reaches citizens.
+One file per site, loaded at start-up. A shared kiosk ("guichet unique") offers
+the services of several agencies; life events lead a citizen through services of
+different agencies in one visit. A catalogue with a mistake is refused with the
+line and place of the mistake, so a bad edit never reaches citizens.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
+from kiosk.agent_hours import AgentHours
+from kiosk.catalogue_base import CatalogueModel, LocatedError
 from kiosk.i18n import Language
+from kiosk.toml_lines import Location, SourceLines
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Icon = Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
 
 
 class CatalogueError(Exception):
     """The catalogue file cannot be used; the message says where and why."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _first_repeat(values: Sequence[str]) -> int | None:
+    """The index of the first value already seen earlier in ``values``."""
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            return index
+        seen.add(value)
+    return None
 
 
-class Localized(_Model):
+class Localized(CatalogueModel):
     """A text in both languages of the kiosk."""
 
     fr: Annotated[str, Field(min_length=1)]
@@ -48,15 +66,19 @@ class FieldKind(StrEnum):
     CHOICE = "choice"
 
 
-class Choice(_Model):
+class Choice(CatalogueModel):
     """One option of a choice field."""
 
     value: Identifier
     label: Localized
 
 
-class FieldSpec(_Model):
-    """One field of a service's form."""
+class FieldSpec(CatalogueModel):
+    """One field of a service's form.
+
+    Fields of different services that share an id hold the same fact (a street, a
+    moving date), so a value typed for one service can fill the other.
+    """
 
     id: Identifier
     kind: FieldKind = FieldKind.TEXT
@@ -78,30 +100,61 @@ class FieldSpec(_Model):
         return self
 
 
-class Agency(_Model):
+class Agency(CatalogueModel):
     """A public body whose services the kiosk offers."""
 
     id: Identifier
     name: Localized
 
 
-class Service(_Model):
-    """A transaction a citizen can complete at the kiosk."""
+class Channel(StrEnum):
+    """How a citizen gets a service done from the kiosk."""
+
+    SELF_SERVICE = "self_service"  # the citizen fills the form at the kiosk
+    AGENT_REQUIRED = "agent_required"  # only a person may handle it: the kiosk calls one
+    REFER = "refer"  # done elsewhere: the kiosk says where and how
+
+
+class Referral(CatalogueModel):
+    """Where a service that the kiosk cannot offer is done, and how to go about it."""
+
+    where: Localized
+    how: Localized
+
+
+class Service(CatalogueModel):
+    """A transaction a citizen can complete, or start, at the kiosk."""
 
     id: Identifier
     agency: Identifier
-    icon: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")] = "document"
+    icon: Icon = "document"
     title: Localized
     summary: Localized
     online_url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
-    fields: tuple[FieldSpec, ...] = Field(min_length=1)
+    channel: Channel = Channel.SELF_SERVICE
+    referral: Referral | None = None
+    # Empty only when a person or another office handles the service.
+    fields: tuple[FieldSpec, ...] = ()
 
     @model_validator(mode="after")
     def _unique_fields(self) -> Self:
-        ids = [f.id for f in self.fields]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"field ids repeated: {', '.join(duplicates)}")
+        repeat = _first_repeat([f.id for f in self.fields])
+        if repeat is not None:
+            raise LocatedError(
+                ("fields", repeat, "id"), f"field id '{self.fields[repeat].id}' is used twice"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _channel_rules(self) -> Self:
+        if self.channel is Channel.SELF_SERVICE and not self.fields:
+            raise LocatedError(("fields",), "a self-service service needs at least one field")
+        if self.channel is Channel.REFER and self.referral is None:
+            raise LocatedError(("channel",), "a referred service needs a referral (where and how)")
+        if self.channel is not Channel.REFER and self.referral is not None:
+            raise LocatedError(
+                ("referral",), 'only a service with channel = "refer" has a referral'
+            )
         return self
 
     def field(self, field_id: str) -> FieldSpec:
@@ -109,30 +162,87 @@ class Service(_Model):
         return next(f for f in self.fields if f.id == field_id)
 
 
-class Site(_Model):
+class Site(CatalogueModel):
     """The office where the kiosk stands, and the people nearby who can help."""
 
     name: Localized
     help_desk: Localized
     help_phone: Annotated[str, Field(min_length=3, max_length=40)]
+    # None: the back end alone knows whether agents answer (its queues' hours).
+    agent_hours: AgentHours | None = None
 
 
-class Catalogue(_Model):
+class LifeEvent(CatalogueModel):
+    """A moment of life (moving, a birth) and the services it calls for, in order.
+
+    The services may belong to different agencies: one visit does them all.
+    """
+
+    id: Identifier
+    icon: Icon = "document"
+    title: Localized
+    summary: Localized
+    services: tuple[Identifier, ...] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _no_repeated_service(self) -> Self:
+        repeat = _first_repeat(self.services)
+        if repeat is not None:
+            raise LocatedError(
+                ("services", repeat), f"service '{self.services[repeat]}' is listed twice"
+            )
+        return self
+
+
+class Catalogue(CatalogueModel):
     """Everything one site's kiosk offers."""
 
     site: Site
     agencies: tuple[Agency, ...] = Field(min_length=1)
     services: tuple[Service, ...] = Field(min_length=1)
+    life_events: tuple[LifeEvent, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Self:
+        for key, items in (
+            ("agencies", self.agencies),
+            ("services", self.services),
+            ("life_events", self.life_events),
+        ):
+            repeat = _first_repeat([item.id for item in items])
+            if repeat is not None:
+                raise LocatedError((key, repeat, "id"), f"id '{items[repeat].id}' is used twice")
+        return self
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
         agencies = {a.id for a in self.agencies}
-        for service in self.services:
+        for index, service in enumerate(self.services):
             if service.agency not in agencies:
-                raise ValueError(f"service '{service.id}' names unknown agency '{service.agency}'")
-        ids = [s.id for s in self.services]
-        if len(set(ids)) != len(ids):
-            raise ValueError("service ids must be unique")
+                problem = f"service '{service.id}' names unknown agency '{service.agency}'"
+                raise LocatedError(("services", index, "agency"), problem)
+        services = {s.id for s in self.services}
+        for index, event in enumerate(self.life_events):
+            for step, service_id in enumerate(event.services):
+                if service_id not in services:
+                    problem = f"life event '{event.id}' names unknown service '{service_id}'"
+                    raise LocatedError(("life_events", index, "services", step), problem)
+        return self
+
+    @model_validator(mode="after")
+    def _shared_fields_agree(self) -> Self:
+        # A value typed once is offered again to every form with the same field id,
+        # so it must be valid there too.
+        first_seen: dict[str, tuple[Service, FieldSpec]] = {}
+        for index, service in enumerate(self.services):
+            for position, spec in enumerate(service.fields):
+                owner, earlier = first_seen.setdefault(spec.id, (service, spec))
+                if earlier.kind is not spec.kind:
+                    problem = (
+                        f"field '{spec.id}' is a {spec.kind} field here but a {earlier.kind}"
+                        f" field in service '{owner.id}'"
+                    )
+                    raise LocatedError(("services", index, "fields", position, "kind"), problem)
         return self
 
     def service(self, service_id: str) -> Service:
@@ -146,9 +256,20 @@ class Catalogue(_Model):
         """The agency named ``agency_id``."""
         return next(a for a in self.agencies if a.id == agency_id)
 
+    def life_event(self, event_id: str) -> LifeEvent:
+        """The life event named ``event_id`` (KeyError if unknown)."""
+        for event in self.life_events:
+            if event.id == event_id:
+                return event
+        raise KeyError(event_id)
+
+    def services_of(self, event: LifeEvent) -> tuple[Service, ...]:
+        """The services of a life event, in the order the citizen meets them."""
+        return tuple(self.service(service_id) for service_id in event.services)
+
 
 def load_catalogue(path: Path) -> Catalogue:
-    """Load a site's catalogue; raise :class:`CatalogueError` naming the bad place."""
+    """Load a site's catalogue; raise :class:`CatalogueError` naming the bad line and place."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
@@ -161,18 +282,33 @@ def load_catalogue(path: Path) -> Catalogue:
     try:
         return Catalogue.model_validate(raw)
     except ValidationError as err:
-        raise CatalogueError(_describe(path, raw, err)) from err
+        raise CatalogueError(_describe(path, text, raw, err)) from err
 
 
-def _describe(path: Path, raw: object, err: ValidationError) -> str:
-    lines = [f"{path}: the catalogue has {err.error_count()} problem(s):"]
+def _describe(path: Path, text: str, raw: object, err: ValidationError) -> str:
+    """One line per problem: ``<file>, line N: <place>: <what is wrong>``."""
+    lines = SourceLines(text)
+    described = []
     for problem in err.errors():
-        where = _readable_location(raw, problem["loc"])
-        lines.append(f"  - {where}: {problem['msg']}")
-    return "\n".join(lines)
+        location, message = _located(problem)
+        line = lines.line_of(location)
+        where = f"{path}, line {line}" if line is not None else str(path)
+        described.append(f"{where}: {_readable_location(raw, location)}: {message}")
+    return "\n".join(described)
 
 
-def _readable_location(raw: object, loc: tuple[int | str, ...]) -> str:
+def _located(problem: ErrorDetails) -> tuple[Location, str]:
+    """The problem's full location and message, without pydantic's "Value error, "."""
+    location = tuple(problem["loc"])
+    error = problem.get("ctx", {}).get("error")
+    if not isinstance(error, ValueError):
+        return location, problem["msg"]
+    if isinstance(error, LocatedError):
+        location += error.location
+    return location, str(error)
+
+
+def _readable_location(raw: object, loc: Location) -> str:
     """``services[1].fields[0].label`` becomes ``services 'copy-of-record' > fields[0] > label``."""
     parts: list[str] = []
     node = raw

@@ -39,12 +39,21 @@ DEMO_AGENT_ID = "demo"
 DEMO_AGENT_PASSWORD = "visioguichet-demo"
 _WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The demo's agents answer at any hour, so that the video counter can be tried on a Sunday.
-DEMO_QUEUES = (
-    'time_zone = "America/Toronto"\n\n[[queue]]\nid = "riviere-claire"\n'
-    'agency = "riviere-claire"\nlanguages = ["fr", "en"]\n'
-    'services = ["change-of-address", "copy-of-record", "appointment"]\n\n[queue.hours]\n'
-    + "".join(f'{day} = "00:00-23:59"\n' for day in _WEEK)
+_ALL_HOURS = "".join(f'{day} = "00:00-23:59"\n' for day in _WEEK)
+# One queue per agency of the demo catalogue (a shared kiosk), each with its services.
+DEMO_QUEUES = 'time_zone = "America/Toronto"\n' + "".join(
+    f'\n[[queue]]\nid = "{agency}"\nagency = "{agency}"\nlanguages = ["fr", "en"]\n'
+    f"services = {services}\n\n[queue.hours]\n{_ALL_HOURS}"
+    for agency, services in (
+        (
+            "riviere-claire",
+            '["change-of-address", "copy-of-record", "appointment", "tax-payment-plan",'
+            ' "contest-ticket"]',
+        ),
+        ("assurance-automobile", '["licence-address"]'),
+    )
 )
+DEMO_AGENT_SKILLS = "agency:riviere-claire,agency:assurance-automobile,language:fr,language:en"
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def embedded_backend(demo_dir: Path) -> Iterator[DemoBackend]:
     subprocess.run(
         _backend_cmd(
             "add-agent", DEMO_AGENT_ID, "--config", str(config), "--name", "Agent de démonstration",
-            "--skills", "agency:riviere-claire,language:fr,language:en", "--password-stdin",
+            "--skills", DEMO_AGENT_SKILLS, "--password-stdin",
         ),
         input=DEMO_AGENT_PASSWORD.encode(),
         env=env,

@@ -1,7 +1,10 @@
 """The citizen's journey at the kiosk, as a state machine with no Qt in it.
 
-attract -> language -> service -> identify -> form -> review -> submitting
--> confirmation -> thanks -> (wipe) attract.
+attract -> language -> service (or a life event: several services in a row)
+-> privacy notice -> identify -> form -> review -> submitting -> confirmation
+-> [next service of the life event, identity and shared answers kept]
+-> feedback -> thanks -> (wipe) attract. A service that needs a person goes to
+the agent step; one handled elsewhere to the referral step.
 
 The session holds everything a citizen typed or showed; :meth:`Journey.wipe`
 replaces it with a fresh, empty one, so nothing of a citizen survives them.
@@ -15,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from kiosk.catalogue import Catalogue, Service
+from kiosk.catalogue import Catalogue, Channel, Service
 from kiosk.forms import check_field, check_form
 from kiosk.i18n import Language
 from offline_queue.schemas import IdentityMethod, TransactionRecord
@@ -29,24 +32,44 @@ class Step(StrEnum):
     ATTRACT = "attract"
     LANGUAGE = "language"
     SERVICE = "service"
+    PRIVACY = "privacy"
     IDENTIFY = "identify"
     FORM = "form"
     REVIEW = "review"
     SUBMITTING = "submitting"
     CONFIRMATION = "confirmation"
+    FEEDBACK = "feedback"
     THANKS = "thanks"
+    AGENT = "agent"  # the service needs a person: the call (or a callback) is the way
+    REFERRAL = "referral"  # the service is done elsewhere: where to go and how
 
 
 # Where "back" leads; steps without an entry have no way back (the data is sent).
 _BACK = {
     Step.LANGUAGE: Step.ATTRACT,
     Step.SERVICE: Step.LANGUAGE,
+    Step.PRIVACY: Step.SERVICE,
     Step.IDENTIFY: Step.SERVICE,
+    Step.AGENT: Step.SERVICE,
+    Step.REFERRAL: Step.SERVICE,
     Step.FORM: Step.IDENTIFY,
     Step.REVIEW: Step.FORM,
 }
 # The steps a citizen sees in the step indicator (1 of 4 ...).
 VISIBLE_STEPS = (Step.SERVICE, Step.IDENTIFY, Step.FORM, Step.REVIEW)
+SATISFACTION_SCORES = range(1, 6)
+
+
+class FeedbackReason(StrEnum):
+    """Why a citizen gave their score: picked from a list, never typed (no free text,
+    so no personal data slips into the figures and nobody has to type)."""
+
+    FAST = "fast"
+    EASY = "easy"
+    TOO_LONG = "too_long"
+    HARD_TO_UNDERSTAND = "hard_to_understand"
+    DEVICE_PROBLEM = "device_problem"
+    NEEDED_A_PERSON = "needed_a_person"
 
 
 class JourneyError(Exception):
@@ -73,6 +96,26 @@ class CitizenSession:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     reference: str | None = None
+    privacy_accepted: bool = False
+    # A life event: the services to go through in order, and where the citizen is.
+    life_event_id: str | None = None
+    path: tuple[str, ...] = ()
+    references: list[str] = field(default_factory=list)  # one per saved transaction
+    satisfaction: int | None = None
+    feedback_reason: FeedbackReason | None = None
+
+    @property
+    def path_position(self) -> int:
+        """0-based index of the current service in the life event (0 outside one)."""
+        if self.service_id in self.path:
+            return self.path.index(self.service_id)
+        return 0
+
+    @property
+    def next_in_path(self) -> str | None:
+        """The life event's next service after the current one, if any."""
+        following = self.path[self.path_position + 1 :] if self.path else ()
+        return following[0] if following else None
 
 
 class Journey:
@@ -113,11 +156,42 @@ class Journey:
         """The citizen picked a service; the form starts empty."""
         self._expect(Step.SERVICE)
         self.catalogue.service(service_id)
+        self.session.life_event_id, self.session.path = None, ()
         if service_id != self.session.service_id:
             self.session.values.clear()
             self.session.errors.clear()
+        self._enter(service_id)
+
+    def choose_life_event(self, event_id: str) -> None:
+        """The citizen picked a life event: its services follow one another."""
+        self._expect(Step.SERVICE)
+        event = self.catalogue.life_event(event_id)
+        self.session.values.clear()
+        self.session.errors.clear()
+        self.session.life_event_id, self.session.path = event.id, event.services
+        self._enter(event.services[0])
+
+    def accept_privacy(self) -> None:
+        """The citizen read what is done with their data and goes on."""
+        self._expect(Step.PRIVACY)
+        self.session.privacy_accepted = True
+        self.step = Step.FORM if self.session.identity is not None else Step.IDENTIFY
+
+    def _enter(self, service_id: str) -> None:
+        """Start ``service_id`` at the step its channel calls for."""
         self.session.service_id = service_id
-        self.step = Step.IDENTIFY
+        self.session.reference = None
+        match self.catalogue.service(service_id).channel:
+            case Channel.AGENT_REQUIRED:
+                self.step = Step.AGENT
+            case Channel.REFER:
+                self.step = Step.REFERRAL
+            case Channel.SELF_SERVICE if not self.session.privacy_accepted:
+                self.step = Step.PRIVACY
+            case Channel.SELF_SERVICE if self.session.identity is not None:
+                self.step = Step.FORM  # identified for an earlier service of the visit
+            case Channel.SELF_SERVICE:
+                self.step = Step.IDENTIFY
 
     def identify_with_card(self, holder: CardHolder) -> None:
         """The card was read: no need to type what the card says."""
@@ -186,6 +260,8 @@ class Journey:
     def saved(self) -> None:
         """The outbox holds the transaction: show the reference."""
         self._expect(Step.SUBMITTING)
+        if self.session.reference is not None:
+            self.session.references.append(self.session.reference)
         self.step = Step.CONFIRMATION
 
     def save_failed(self) -> None:
@@ -195,8 +271,29 @@ class Journey:
         self.step = Step.REVIEW
 
     def finish(self) -> None:
-        """The citizen is done reading the reference."""
-        self._expect(Step.CONFIRMATION)
+        """Done with this service: the life event's next one, or the feedback question.
+
+        The next service starts with the answers it shares with the ones given so
+        far (the new address, typed once), for the citizen to confirm, not retype.
+        """
+        if self.step not in (Step.CONFIRMATION, Step.AGENT, Step.REFERRAL):
+            raise JourneyError(f"nothing to finish at {self.step}")
+        following = self.session.next_in_path
+        if following is None:
+            self.step = Step.FEEDBACK
+            return
+        shared = {spec.id for spec in self.catalogue.service(following).fields}
+        self.session.values = {k: v for k, v in self.session.values.items() if k in shared}
+        self.session.errors.clear()
+        self._enter(following)
+
+    def give_feedback(self, score: int | None, reason: FeedbackReason | None = None) -> None:
+        """The satisfaction question, answered (1 to 5, and why) or skipped (``None``)."""
+        self._expect(Step.FEEDBACK)
+        if score is not None and score not in SATISFACTION_SCORES:
+            raise JourneyError(f"satisfaction {score} out of range")
+        self.session.satisfaction = score
+        self.session.feedback_reason = reason if score is not None else None
         self.step = Step.THANKS
 
     def back(self) -> None:

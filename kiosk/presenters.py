@@ -11,7 +11,7 @@ from datetime import date
 from kiosk.catalogue import Catalogue, FieldKind, Service
 from kiosk.dates import format_date
 from kiosk.i18n import Language, Strings
-from kiosk.journey import CitizenSession
+from kiosk.journey import CitizenSession, FeedbackReason
 from offline_queue.schemas import IdentityMethod
 from peripherals.card.file_number import format_file_number
 
@@ -28,8 +28,59 @@ def service_tiles(catalogue: Catalogue, language: Language) -> list[UiRow]:
             "summary": s.summary(language),
             "icon": s.icon,
             "agency": catalogue.agency(s.agency).name(language),
+            "channel": s.channel.value,
         }
         for s in catalogue.services
+    ]
+
+
+def life_event_tiles(catalogue: Catalogue, language: Language) -> list[UiRow]:
+    """The life events offered (guided paths across agencies), as tiles."""
+    rows: list[UiRow] = []
+    for event in catalogue.life_events:
+        services = catalogue.services_of(event)
+        agencies = dict.fromkeys(catalogue.agency(s.agency).name(language) for s in services)
+        rows.append(
+            {
+                "id": event.id,
+                "title": event.title(language),
+                "summary": event.summary(language),
+                "icon": event.icon,
+                "agencies": " · ".join(agencies),
+                "steps": len(services),
+            }
+        )
+    return rows
+
+
+def path_steps(catalogue: Catalogue, session: CitizenSession) -> list[UiRow]:
+    """The services of the citizen's life event, each done, current or to come."""
+    position = session.path_position
+    return [
+        {
+            "title": catalogue.service(service_id).title(session.language),
+            "state": "done" if index < position else "current" if index == position else "todo",
+        }
+        for index, service_id in enumerate(session.path)
+    ]
+
+
+def referral(catalogue: Catalogue, service: Service, language: Language) -> dict[str, str]:
+    """Where and how a service that the kiosk does not handle is done."""
+    if service.referral is None:
+        return {}
+    return {
+        "agency": catalogue.agency(service.agency).name(language),
+        "where": service.referral.where(language),
+        "how": service.referral.how(language),
+    }
+
+
+def feedback_reasons(strings: Strings, language: Language) -> list[UiRow]:
+    """The reasons a citizen may pick after their score, in the citizen's language."""
+    return [
+        {"id": reason.value, "label": strings.text(f"feedback.reason.{reason.value}", language)}
+        for reason in FeedbackReason
     ]
 
 

@@ -25,8 +25,9 @@ from PySide6.QtPdf import QPdfDocument
 
 from kiosk.call_desk import Pushed
 from kiosk.i18n import Language
-from kiosk.ui.driver import KioskDriver, walk_change_of_address
+from kiosk.ui.driver import KioskDriver, walk_change_of_address, walk_moving, walk_other_channels
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
+from peripherals.card.simulator import SimulatedCardReader
 
 SHOT_WIDTH = 1280  # 2/3 of the 1920x1080 design: sharp enough, small files
 RECEIPT_DPI = 200
@@ -73,6 +74,18 @@ class Photographer:
         await self.snap("timeout")
         await d.tap("stillHereButton")
         await self.call_scenario()
+        await self.other_paths()
+
+    async def other_paths(self) -> None:
+        """A life event across two agencies, then a service for a person and a referral."""
+        reader = self.kiosk.services.card_reader
+        for walk in (walk_moving, walk_other_channels):
+            if isinstance(reader, SimulatedCardReader) and reader.card_present:
+                reader.remove()  # the previous citizen took their card
+            self.kiosk.ui.vm.newSession()
+            if self.suffix.endswith("-hc"):
+                self.kiosk.ui.vm.toggleContrast()
+            await walk(self.d, self.language, snapshot=self.snap)
 
     async def call_scenario(self) -> None:
         """The call overlay in each of its phases, scripted through the call desk."""

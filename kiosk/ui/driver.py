@@ -180,7 +180,8 @@ async def walk_change_of_address(
     snapshot: Snapshot = _no_snapshot,
     show_form_errors: bool = False,
 ) -> str:
-    """Walk a change of address from the attract screen to the thank-you screen.
+    """Walk a change of address from the attract screen to the thank-you screen,
+    through the privacy notice and the satisfaction question.
 
     Identifies with the simulated card unless ``file_number`` is given; returns
     the reference number the kiosk showed.
@@ -194,6 +195,9 @@ async def walk_change_of_address(
     await d.screen("serviceScreen")
     await snapshot("service")
     await d.tap("service_change-of-address")
+    await d.screen("privacyScreen")
+    await snapshot("privacy")
+    await d.tap("privacyAccept")
     await d.screen("identifyScreen")
     await snapshot("identify")
     if file_number is None:
@@ -213,6 +217,19 @@ async def walk_change_of_address(
     await d.tap("formContinue")
     await d.screen("reviewScreen")
     await snapshot("review")
+    reference = await _confirm_and_take_receipt(d, snapshot, "confirmation")
+    await d.screen("feedbackScreen")
+    await d.tap("score_4")
+    await d.tap("reason_easy")
+    await snapshot("feedback")
+    await d.tap("feedbackSend")
+    await d.screen("thanksScreen")
+    await snapshot("thanks")
+    return reference
+
+
+async def _confirm_and_take_receipt(d: KioskDriver, snapshot: Snapshot, name: str) -> str:
+    """From the review: confirm, wait for the receipt, return the reference shown."""
     await d.tap("reviewConfirm")
     await d.screen("confirmationScreen")
     reference = str((await d.item("referenceText")).property("text"))
@@ -222,8 +239,62 @@ async def walk_change_of_address(
         ),
         "the receipt to print",
     )
-    await snapshot("confirmation")
+    await snapshot(name)
     await d.tap("finishButton")
-    await d.screen("thanksScreen")
-    await snapshot("thanks")
     return reference
+
+
+async def walk_moving(
+    d: KioskDriver, language: str, *, snapshot: Snapshot = _no_snapshot
+) -> list[str]:
+    """The "I am moving" life event: the city's change of address, then the driver
+    licence's, for another agency, with the address given once. Returns both references.
+    """
+    await d.screen("attractScreen")
+    await d.tap("attractTouchArea")
+    await d.tap("languageFr" if language == "fr" else "languageEn")
+    await d.screen("serviceScreen")
+    await d.tap("event_moving")
+    await d.tap("privacyAccept")
+    await d.screen("identifyScreen")
+    await d.tap("demoCardButton")
+    await d.screen("formScreen")
+    await d.type_into("field_street", SAMPLE_STREET)
+    await d.type_into("field_city", SAMPLE_CITY)
+    await d.type_into("field_postal_code", SAMPLE_POSTAL_CODE)
+    await snapshot("event-form")
+    await d.tap("formContinue")
+    await d.screen("reviewScreen")
+    first = await _confirm_and_take_receipt(d, snapshot, "event-confirmation")
+    # The second agency's form: identified already, the address there to confirm.
+    await d.wait_for(lambda: d.find("choice_vehicles_all") is not None, "the second form")
+    await snapshot("event-form-prefilled")
+    await d.tap("choice_vehicles_all")
+    await d.tap("formContinue")
+    await d.screen("reviewScreen")
+    second = await _confirm_and_take_receipt(d, snapshot, "event-confirmation-2")
+    await d.screen("feedbackScreen")
+    await d.tap("feedbackSkip")
+    await d.screen("thanksScreen")
+    return [first, second]
+
+
+async def walk_other_channels(
+    d: KioskDriver, language: str, *, snapshot: Snapshot = _no_snapshot
+) -> None:
+    """A service that needs a person, then one done elsewhere; ends on the thank-you screen."""
+    await d.screen("attractScreen")
+    await d.tap("attractTouchArea")
+    await d.tap("languageFr" if language == "fr" else "languageEn")
+    await d.tap("service_tax-payment-plan")
+    await d.screen("agentScreen")
+    await snapshot("agent")
+    await d.tap("backButton")
+    await d.tap("service_contest-ticket")
+    await d.screen("referralScreen")
+    await d.item("referralQr")
+    await snapshot("referral")
+    await d.tap("referralDone")
+    await d.screen("feedbackScreen")
+    await d.tap("feedbackSkip")
+    await d.screen("thanksScreen")

@@ -18,7 +18,15 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk import presenters
 from kiosk.i18n import LANGUAGES, Language, Strings
-from kiosk.journey import VISIBLE_STEPS, InactivityWatch, Journey, JourneyError, Step
+from kiosk.journey import (
+    VISIBLE_STEPS,
+    FeedbackReason,
+    InactivityWatch,
+    Journey,
+    JourneyError,
+    Step,
+)
+from kiosk.qr import qr_data_url
 from kiosk.reference import new_reference
 from kiosk.submission import SubmissionDesk
 from offline_queue.outbox import Outbox, OutboxFullError
@@ -44,6 +52,7 @@ class KioskViewModel(QObject):
     countdownChanged = Signal()
     errorsChanged = Signal()
     displayChanged = Signal()
+    personRequested = Signal()  # a screen's own "talk to a person" (the footer has one too)
 
     def __init__(
         self,
@@ -152,6 +161,32 @@ class KioskViewModel(QObject):
 
     services = Property(list, _get_services, notify=languageChanged)
 
+    def _get_life_events(self) -> list[dict[str, Any]]:
+        lang = self._journey.session.language
+        tiles = presenters.life_event_tiles(self._journey.catalogue, lang)
+        return cast(list[dict[str, Any]], tiles)
+
+    lifeEvents = Property(list, _get_life_events, notify=languageChanged)
+
+    def _get_path_steps(self) -> list[dict[str, Any]]:
+        steps = presenters.path_steps(self._journey.catalogue, self._journey.session)
+        return cast(list[dict[str, Any]], steps)
+
+    pathSteps = Property(list, _get_path_steps, notify=fieldsChanged)
+
+    def _get_referral(self) -> dict[str, str]:
+        if self._journey.session.service_id is None:
+            return {}
+        return presenters.referral(self._journey.catalogue, self._journey.service, self._lang)
+
+    referral = Property(dict, _get_referral, notify=fieldsChanged)
+
+    def _get_feedback_reasons(self) -> list[dict[str, Any]]:
+        reasons = presenters.feedback_reasons(self._strings, self._lang)
+        return cast(list[dict[str, Any]], reasons)
+
+    feedbackReasons = Property(list, _get_feedback_reasons, notify=languageChanged)
+
     def _get_service_title(self) -> str:
         if self._journey.session.service_id is None:
             return ""
@@ -165,6 +200,12 @@ class KioskViewModel(QObject):
         return self._journey.service.online_url or ""
 
     onlineUrl = Property(str, _get_online_url, notify=fieldsChanged)
+
+    def _get_online_qr(self) -> str:
+        url = self._get_online_url()
+        return qr_data_url(url) if url else ""
+
+    onlineQr = Property(str, _get_online_qr, notify=fieldsChanged)
 
     def _get_fields(self) -> list[dict[str, Any]]:
         if self._journey.session.service_id is None:
@@ -256,8 +297,36 @@ class KioskViewModel(QObject):
         self._journey.choose_service(service_id)
         self._identity_error = ""
         self._emit_all()
-        if self._card.card_present:
+        if self._journey.step is Step.IDENTIFY and self._card.card_present:
             self._spawn(self._read_card())
+
+    @Slot(str)
+    def chooseLifeEvent(self, event_id: str) -> None:
+        """A life event tile was touched: its first service starts."""
+        self._journey.choose_life_event(event_id)
+        self._identity_error = ""
+        self._emit_all()
+
+    @Slot()
+    def acceptPrivacy(self) -> None:
+        """The citizen read the privacy notice and continues."""
+        self._journey.accept_privacy()
+        self._emit_all()
+        if self._journey.step is Step.IDENTIFY and self._card.card_present:
+            self._spawn(self._read_card())
+
+    @Slot()
+    def askForPerson(self) -> None:
+        """A screen's call to a person (e.g. a service only an agent handles)."""
+        self.personRequested.emit()
+
+    @Slot(int, str)
+    def giveFeedback(self, score: int, reason: str) -> None:
+        """The satisfaction answer (``score`` 0 skips it; ``reason`` may be empty)."""
+        why = FeedbackReason(reason) if reason else None
+        self._journey.give_feedback(score or None, why)
+        self._emit_all()
+        self._thanks_timer.start(int(self._thank_you_s * 1000))
 
     @Slot(str)
     def submitFileNumber(self, typed: str) -> None:
@@ -269,7 +338,7 @@ class KioskViewModel(QObject):
     @Slot()
     def insertDemoCard(self) -> None:
         """Demo only: put the sample card in the simulated reader."""
-        if isinstance(self._card, SimulatedCardReader):
+        if isinstance(self._card, SimulatedCardReader) and not self._card.card_present:
             self._card.insert()
 
     @Slot(str, str)
@@ -330,10 +399,10 @@ class KioskViewModel(QObject):
 
     @Slot()
     def finish(self) -> None:
-        """Done with the confirmation: thank and wipe shortly after."""
+        """Done with this service: the life event's next service, or the feedback question."""
         self._journey.finish()
+        self._reset_outcome()  # the next service has its own reference and receipt
         self._emit_all()
-        self._thanks_timer.start(int(self._thank_you_s * 1000))
 
     @Slot()
     def newSession(self) -> None:

@@ -29,11 +29,24 @@ def load(path: Path) -> object:
 
 def test_the_default_file_serves_the_demo_agency() -> None:
     book = load_queues(DEFAULT_QUEUES_FILE, default_zone="UTC", default_max_wait_s=900)
-    assert [queue.queue_id for queue in book.queues] == ["riviere-claire-fr", "riviere-claire-en"]
+    assert [queue.queue_id for queue in book.queues] == [
+        "riviere-claire-fr",
+        "riviere-claire-en",
+        "assurance-automobile-fr",
+        "assurance-automobile-en",
+    ]
     french = book.find("riviere-claire", "fr", "copy-of-record")
     assert french is not None
     assert french.zone.key == "America/Toronto"
-    assert french.services == {"change-of-address", "copy-of-record", "appointment"}
+    assert french.services == {
+        "change-of-address",
+        "copy-of-record",
+        "appointment",
+        "tax-payment-plan",
+        "contest-ticket",
+    }
+    licence = book.find("assurance-automobile", "en", "licence-address")
+    assert licence is book.by_id["assurance-automobile-en"]
     assert book.find(None, "en", None) is book.by_id["riviere-claire-en"]
     assert book.find("riviere-claire", "fr", "fishing-licence") is None
     monday_noon = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)

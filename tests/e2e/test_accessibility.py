@@ -6,8 +6,15 @@ import pytest
 from PySide6.QtGui import QAccessible, QColor
 from PySide6.QtQuick import QQuickItem
 
-from kiosk.ui.driver import KioskDriver, is_shown, walk_change_of_address
+from kiosk.ui.driver import (
+    KioskDriver,
+    is_shown,
+    walk_change_of_address,
+    walk_moving,
+    walk_other_channels,
+)
 from kiosk.ui.harness import RunningKiosk
+from peripherals.card.simulator import SimulatedCardReader
 
 NORMAL_MIN_CONTRAST = 4.5  # WCAG AA for body text
 HIGH_CONTRAST_MIN = 7.0  # WCAG AAA
@@ -102,8 +109,19 @@ def test_every_screen_is_legible_and_operable(
         problems.extend(found)
         checked[screen] = (texts, controls)
 
-    offline_kiosk.run(walk_change_of_address(d, "en", snapshot=check, show_form_errors=True))
+    async def every_path() -> None:
+        await walk_change_of_address(d, "en", snapshot=check, show_form_errors=True)
+        reader = offline_kiosk.services.card_reader
+        assert isinstance(reader, SimulatedCardReader)
+        for walk in (walk_moving, walk_other_channels):
+            reader.remove()  # the citizen took their card
+            await d.tap("newSessionButton")
+            if high_contrast:
+                offline_kiosk.ui.vm.toggleContrast()  # the wipe reset the display
+            await walk(d, "en", snapshot=check)
+
+    offline_kiosk.run(every_path())
     assert problems == [], "\n".join(problems)
     # Every screen had texts and controls to check (the checks did run).
-    assert len(checked) >= 8
+    assert len(checked) >= 14
     assert all(texts >= 3 and controls >= 2 for texts, controls in checked.values()), checked

@@ -25,6 +25,7 @@ def test_f2_inserts_the_card_and_the_journey_reads_it(offline_kiosk: RunningKios
         await d.tap("attractTouchArea")
         await d.tap("languageFr")
         await d.tap("service_appointment")
+        await d.tap("privacyAccept")
         await d.screen("identifyScreen")
         press(offline_kiosk, Qt.Key.Key_F2)
         await d.screen("formScreen")

@@ -42,6 +42,7 @@ async def to_the_review_of_a_copy_request(d: KioskDriver) -> None:
     await d.tap("attractTouchArea")
     await d.tap("languageFr")
     await d.tap("service_copy-of-record")
+    await d.tap("privacyAccept")
     await d.tap("demoCardButton")
     await d.tap("choice_record_type_tax-bill")
     await d.tap("choice_delivery_pickup")

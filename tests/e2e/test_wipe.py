@@ -30,6 +30,9 @@ VM_PROPERTIES = (
     "serviceTitle",
     "saveError",
     "printError",
+    "pathSteps",
+    "referral",
+    "onlineQr",
 )
 
 
@@ -86,6 +89,7 @@ def test_an_abandoned_session_is_wiped_after_a_visible_countdown(
         await d.tap("attractTouchArea")
         await d.tap("languageEn")
         await d.tap("service_change-of-address")
+        await d.tap("privacyAccept")
         await d.tap("demoCardButton")
         await d.screen("formScreen")
         await d.type_into("field_street", SAMPLE_STREET)

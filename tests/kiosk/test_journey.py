@@ -9,7 +9,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from kiosk.catalogue import load_catalogue
 from kiosk.config import DEFAULT_CATALOGUE
-from kiosk.journey import CitizenSession, InactivityWatch, Journey, JourneyError, Step
+from kiosk.journey import (
+    CitizenSession,
+    FeedbackReason,
+    InactivityWatch,
+    Journey,
+    JourneyError,
+    Step,
+)
 from offline_queue.schemas import IdentityMethod
 from peripherals.card.simulator import SAMPLE_HOLDER
 
@@ -28,6 +35,7 @@ def at_form(service: str = "change-of-address") -> Journey:
     j.start()
     j.choose_language("en")
     j.choose_service(service)
+    j.accept_privacy()
     assert j.identify_with_file_number(VALID_FILE_NUMBER) is None
     return j
 
@@ -49,7 +57,10 @@ def test_full_journey_builds_the_transaction() -> None:
     assert record.language == "en"
     j.saved()
     j.finish()
+    assert j.step is Step.FEEDBACK
+    j.give_feedback(4, FeedbackReason.EASY)
     assert j.step is Step.THANKS
+    assert (j.session.satisfaction, j.session.feedback_reason) == (4, FeedbackReason.EASY)
 
 
 def test_card_identifies_without_typing() -> None:
@@ -57,6 +68,8 @@ def test_card_identifies_without_typing() -> None:
     j.start()
     j.choose_language("fr")
     j.choose_service("appointment")
+    assert j.step is Step.PRIVACY  # told what happens to their data before giving any
+    j.accept_privacy()
     j.identify_with_card(SAMPLE_HOLDER)
     assert j.step is Step.FORM
     assert j.session.identity is not None
@@ -69,6 +82,7 @@ def test_wrong_file_number_stays_on_identify_with_an_error() -> None:
     j.start()
     j.choose_language("fr")
     j.choose_service("appointment")
+    j.accept_privacy()
     assert j.identify_with_file_number("1234567890") == "identify.error.file_number"
     assert j.step is Step.IDENTIFY
 
@@ -126,6 +140,68 @@ def test_inactivity_warns_then_expires() -> None:
     assert watch.seconds_left(186.0) is None
 
 
+def fill_address(j: Journey) -> None:
+    for field, value in {
+        "street": "125 Maple Street",
+        "city": "Rivière-Claire",
+        "postal_code": "h2x1y4",
+        "moving_date": "2026-12-01",
+    }.items():
+        j.set_value(field, value)
+
+
+def test_a_life_event_crosses_agencies_and_asks_the_address_once() -> None:
+    j = journey()
+    j.start()
+    j.choose_language("fr")
+    j.choose_life_event("moving")
+    assert j.session.service_id == "change-of-address"
+    j.accept_privacy()
+    j.identify_with_card(SAMPLE_HOLDER)
+    fill_address(j)
+    assert j.submit_form()
+    city = j.confirm("VG-AAAA-0001")
+    j.saved()
+    j.finish()
+
+    # The next request, for another agency: identified already, the address filled in.
+    assert j.step is Step.FORM
+    assert j.session.service_id == "licence-address"
+    assert j.session.values["postal_code"] == "H2X 1Y4"
+    assert j.session.values["street"] == "125 Maple Street"
+    assert j.session.reference is None
+    j.set_value("vehicles", "all")
+    assert j.submit_form(), j.session.errors
+    licence = j.confirm("VG-AAAA-0002")
+    j.saved()
+    assert j.session.next_in_path is None
+    j.finish()
+    assert j.step is Step.FEEDBACK
+
+    assert city.agency_id != licence.agency_id
+    assert city.fields["street"] == licence.fields["street"]
+    assert j.session.references == ["VG-AAAA-0001", "VG-AAAA-0002"]
+
+
+def test_a_service_that_needs_an_agent_goes_to_a_person_not_a_form() -> None:
+    j = journey()
+    j.start()
+    j.choose_language("en")
+    j.choose_service("tax-payment-plan")
+    assert j.step is Step.AGENT
+    j.back()
+    assert j.step is Step.SERVICE
+    j.choose_service("contest-ticket")
+    assert j.step is Step.REFERRAL
+    j.finish()
+    assert j.step is Step.FEEDBACK
+    with pytest.raises(JourneyError):
+        j.give_feedback(6)
+    j.give_feedback(None)
+    assert j.step is Step.THANKS
+    assert j.session.satisfaction is None
+
+
 class JourneyMachine(RuleBasedStateMachine):
     """Whatever a citizen does, in any order, the journey stays coherent."""
 
@@ -149,13 +225,29 @@ class JourneyMachine(RuleBasedStateMachine):
     def service(self, service: str) -> None:
         self.attempt(lambda: self.j.choose_service(service))
 
+    @rule(event=st.sampled_from([e.id for e in CATALOGUE.life_events]))
+    def life_event(self, event: str) -> None:
+        self.attempt(lambda: self.j.choose_life_event(event))
+
+    @rule()
+    def accept_privacy(self) -> None:
+        self.attempt(self.j.accept_privacy)
+
+    @rule()
+    def finish(self) -> None:
+        self.attempt(self.j.finish)
+
+    @rule(score=st.sampled_from([None, 1, 3, 5]))
+    def feedback(self, score: int | None) -> None:
+        self.attempt(lambda: self.j.give_feedback(score))
+
     @rule(number=st.sampled_from([VALID_FILE_NUMBER, "0000000001", ""]))
     def identify(self, number: str) -> None:
         self.attempt(lambda: self.j.identify_with_file_number(number))
 
     @rule(value=st.text(max_size=20))
     def fill(self, value: str) -> None:
-        if self.j.step is Step.FORM:
+        if self.j.step is Step.FORM and self.j.service.fields:
             field = self.j.service.fields[0].id
             self.j.set_value(field, value)
 
@@ -185,11 +277,24 @@ class JourneyMachine(RuleBasedStateMachine):
         if self.j.step in (Step.FORM, Step.REVIEW, Step.SUBMITTING, Step.CONFIRMATION):
             assert self.j.session.identity is not None
             assert self.j.session.service_id is not None
+            assert self.j.session.privacy_accepted  # told before anything was asked
+
+    @invariant()
+    def a_service_that_needs_a_person_never_reaches_a_form(self) -> None:
+        if self.j.step in (Step.FORM, Step.REVIEW, Step.AGENT, Step.REFERRAL):
+            channel = self.j.service.channel
+            expected = {Step.AGENT: "agent_required", Step.REFERRAL: "refer"}
+            assert channel.value == expected.get(self.j.step, "self_service")
+
+    @invariant()
+    def each_saved_request_has_its_own_reference(self) -> None:
+        references = self.j.session.references
+        assert len(set(references)) == len(references)
 
     @invariant()
     def a_reference_means_the_citizen_confirmed(self) -> None:
         if self.j.session.reference is not None:
-            assert self.j.step in (Step.SUBMITTING, Step.CONFIRMATION, Step.THANKS)
+            assert self.j.step in (Step.SUBMITTING, Step.CONFIRMATION, Step.FEEDBACK, Step.THANKS)
 
 
 TestJourneyMachine = JourneyMachine.TestCase

@@ -18,8 +18,12 @@ Window {
     readonly property var screens: ({
         attract: "AttractScreen.qml", language: "LanguageScreen.qml", service: "ServiceScreen.qml",
         identify: "IdentifyScreen.qml", form: "FormScreen.qml", review: "ReviewScreen.qml",
-        submitting: "ReviewScreen.qml", confirmation: "ConfirmationScreen.qml", thanks: "ThanksScreen.qml"
+        submitting: "ReviewScreen.qml", confirmation: "ConfirmationScreen.qml", thanks: "ThanksScreen.qml",
+        privacy: "PrivacyScreen.qml", agent: "AgentScreen.qml", referral: "ReferralScreen.qml",
+        feedback: "FeedbackScreen.qml"
     })
+    // A person by video when the kiosk has a video counter, else where to find one.
+    function askForPerson() { call.available ? callOverlay.open() : help.visible = true }
 
     Header {
         id: header
@@ -42,8 +46,7 @@ Window {
         width: parent.width
         onAttract: vm.step === "attract"
         showNavigation: vm.step !== "attract" && vm.step !== "thanks" && vm.step !== "submitting"
-        // A person by video when the kiosk has a video counter, else where to find one.
-        onHelpRequested: call.available ? callOverlay.open() : help.visible = true
+        onHelpRequested: window.askForPerson()
         onStartOverRequested: startOver.visible = true
     }
     CallOverlay {
@@ -58,6 +61,7 @@ Window {
 
     Connections {
         target: vm
+        function onPersonRequested() { window.askForPerson() }
         function onStepChanged() {
             if (vm.step === "attract") { help.visible = false; startOver.visible = false; callOverlay.visible = false }
         }

@@ -28,6 +28,32 @@ Item {
             Accessible.role: Accessible.Heading
             Accessible.name: text
         }
+        // Within a life event: its requests, done, current and to come.
+        Row {
+            objectName: "pathSteps"
+            visible: vm.pathSteps.length > 1
+            spacing: Theme.px(12)
+            Repeater {
+                model: vm.pathSteps
+                Rectangle {
+                    height: Theme.px(52)
+                    width: chip.implicitWidth + Theme.px(40)
+                    radius: height / 2
+                    color: modelData.state === "current" ? Theme.accent : Theme.surface
+                    border.width: Theme.px(2)
+                    border.color: modelData.state === "todo" ? Theme.border : Theme.accent
+                    Accessible.role: Accessible.StaticText
+                    Accessible.name: chip.text
+                    Text {
+                        id: chip
+                        anchors.centerIn: parent
+                        text: (modelData.state === "done" ? "✓ " : (index + 1) + ". ") + modelData.title
+                        font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(24); font.bold: modelData.state === "current"
+                        color: modelData.state === "current" ? Theme.textOnAccent : modelData.state === "done" ? Theme.accent : Theme.muted
+                    }
+                }
+            }
+        }
         Text {
             visible: root.subtitle !== ""
             text: root.subtitle

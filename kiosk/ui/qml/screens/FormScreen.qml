@@ -6,7 +6,10 @@ import ".."
 Screen {
     objectName: "formScreen"
     title: vm.serviceTitle
-    subtitle: vm.hasErrors ? vm.strings["form.fix_errors"] : vm.strings["form.required_note"]
+    // In a life event's later request, what the citizen gave already is filled in.
+    readonly property bool prefilled: vm.pathSteps.length > 0 && vm.pathSteps[0].state === "done"
+    subtitle: vm.hasErrors ? vm.strings["form.fix_errors"]
+            : prefilled ? vm.strings["path.prefilled"] : vm.strings["form.required_note"]
     Flickable {
         id: flick
         objectName: "formFlickable"

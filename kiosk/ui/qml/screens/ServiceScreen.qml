@@ -1,38 +1,48 @@
 import QtQuick
+import QtQuick.Controls.Basic
 import ".."
 
-// The services of the site, as large tiles with a pictogram.
+// Life events first (several requests across agencies, in one visit), then the
+// site's services, as large tiles with a pictogram; scrolls if a site has many.
 Screen {
     objectName: "serviceScreen"
     title: vm.strings["service.title"]
-    Grid {
-        anchors.horizontalCenter: parent.horizontalCenter
-        columns: 3
-        spacing: Theme.px(40)
-        Repeater {
-            model: vm.services
-            Rectangle {
-                objectName: "service_" + modelData.id
-                width: Theme.px(530); height: Theme.px(480)
-                radius: Theme.px(20)
-                color: tap.pressed ? Theme.pressedSurface : Theme.surface
-                border.width: Theme.px(2); border.color: Theme.border
-                Accessible.role: Accessible.Button
-                Accessible.name: modelData.title + ". " + modelData.summary
-                Accessible.onPressAction: vm.chooseService(modelData.id)
-                Column {
-                    anchors.fill: parent
-                    anchors.margins: Theme.px(40)
-                    spacing: Theme.px(22)
-                    Rectangle {
-                        width: Theme.px(120); height: width; radius: width / 2; color: Theme.tint
-                        Image { anchors.centerIn: parent; source: "../icons/" + modelData.icon + "-" + Theme.iconOnSurface + ".svg"; width: Theme.px(72); height: width; sourceSize.width: width; sourceSize.height: width }
-                    }
-                    Text { width: parent.width; wrapMode: Text.WordWrap; text: modelData.title; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(40); font.bold: true; color: Theme.text }
-                    Text { width: parent.width; wrapMode: Text.WordWrap; text: modelData.summary; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(27); color: Theme.muted; lineHeight: 1.1 }
+    Flickable {
+        id: flick
+        objectName: "serviceFlickable"
+        anchors.fill: parent
+        contentHeight: tiles.height
+        clip: true
+        boundsBehavior: Flickable.StopAtBounds
+        ScrollBar.vertical: ScrollBar { width: Theme.px(16); policy: flick.contentHeight > flick.height ? ScrollBar.AlwaysOn : ScrollBar.AlwaysOff }
+        Grid {
+            id: tiles
+            anchors.horizontalCenter: parent.horizontalCenter
+            columns: 3
+            spacing: Theme.px(32)
+            Repeater {
+                model: vm.lifeEvents
+                ServiceTile {
+                    objectName: "event_" + modelData.id
+                    highlighted: true
+                    icon: modelData.icon
+                    title: modelData.title
+                    summary: modelData.summary
+                    footnote: vm.strings["service.event_steps"].replace("{n}", modelData.steps).replace("{agencies}", modelData.agencies)
+                    onChosen: vm.chooseLifeEvent(modelData.id)
                 }
-                Text { anchors.left: parent.left; anchors.bottom: parent.bottom; anchors.margins: Theme.px(40); text: modelData.agency; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(22); color: Theme.accent }
-                MouseArea { id: tap; anchors.fill: parent; onClicked: vm.chooseService(modelData.id) }
+            }
+            Repeater {
+                model: vm.services
+                ServiceTile {
+                    objectName: "service_" + modelData.id
+                    icon: modelData.icon
+                    title: modelData.title
+                    summary: modelData.summary
+                    footnote: modelData.agency + (modelData.channel === "agent_required" ? " · " + vm.strings["service.with_person"]
+                                                : modelData.channel === "refer" ? " · " + vm.strings["service.elsewhere"] : "")
+                    onChosen: vm.chooseService(modelData.id)
+                }
             }
         }
     }

@@ -1,0 +1,69 @@
+"""A guided path across two agencies, and the services a kiosk hands to a person or elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kiosk.ui.driver import SAMPLE_STREET, walk_moving, walk_other_channels
+from kiosk.ui.harness import RunningKiosk
+from tests.e2e.test_journey import staff_listing
+from tests.e2e.test_wipe import assert_nothing_of_the_citizen
+from tests.fixtures.backend import RunningBackend
+
+
+def test_moving_reaches_both_agencies_once_with_the_address_typed_once(
+    kiosk: RunningKiosk, backend_server: RunningBackend
+) -> None:
+    d = kiosk.driver
+    typed: list[str] = []
+    type_into = d.type_into
+
+    async def counting_type_into(name: str, text: str) -> None:
+        typed.append(name)
+        await type_into(name, text)
+
+    d.type_into = counting_type_into  # type: ignore[method-assign]
+
+    async def journey() -> list[str]:
+        references = await walk_moving(d, "fr")
+        await d.wait_for(lambda: kiosk.services.outbox.stats().acknowledged == 2, "the sync")
+        kiosk.services.sync_worker.poke()
+        await asyncio.sleep(1.0)
+        return references
+
+    references = kiosk.run(journey())
+
+    assert len(set(references)) == 2
+    records = {t["record"]["reference"]: t["record"] for t in staff_listing(backend_server)}  # type: ignore[index]
+    assert sorted(records) == sorted(references)  # each once, nothing else
+    city, licence = (records[reference] for reference in references)
+    assert (city["service_id"], licence["service_id"]) == ("change-of-address", "licence-address")
+    assert city["agency_id"] != licence["agency_id"]
+    assert city["fields"]["street"] == licence["fields"]["street"] == SAMPLE_STREET
+    assert licence["fields"]["postal_code"] == "H2X 1Y4"
+    # The address was typed for the first agency only.
+    assert typed == ["field_street", "field_city", "field_postal_code"]
+    receipts = sorted(kiosk.services.settings.devices.printer_spool_dir.glob("*.pdf"))
+    assert len(receipts) == 2
+
+    async def next_citizen() -> None:
+        await d.tap("newSessionButton")
+        await d.screen("attractScreen")
+
+    kiosk.run(next_citizen())
+    assert_nothing_of_the_citizen(kiosk, SAMPLE_STREET, *references)
+
+
+def test_a_service_for_a_person_or_elsewhere_never_asks_for_data(
+    offline_kiosk: RunningKiosk,
+) -> None:
+    d = offline_kiosk.driver
+    seen: dict[str, list[str]] = {}
+
+    async def snapshot(screen: str) -> None:
+        seen[screen] = d.shown_texts()
+
+    offline_kiosk.run(walk_other_channels(d, "en", snapshot=snapshot))
+    assert "Talk to a person now" in seen["agent"]
+    assert any("municipal court" in text.lower() for text in seen["referral"]), seen["referral"]
+    assert offline_kiosk.services.outbox.stats().pending == 0  # nothing was saved
