@@ -18,6 +18,7 @@ from kiosk.catalogue import load_catalogue
 from kiosk.config import KioskSettings
 from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
+from kiosk.service_events import ServiceEventLog
 from kiosk.submission import SubmissionDesk
 from kiosk.video_counter import VideoCounter, build_video_counter
 from offline_queue.outbox import Outbox, OutboxError
@@ -49,6 +50,7 @@ class KioskServices:
     client: httpx.AsyncClient
     sync_worker: SyncWorker
     desk: SubmissionDesk
+    events: ServiceEventLog
     call_desk: CallDesk = field(default_factory=CallDesk)
     # None when the kiosk has no video counter configured: "talk to a person" then
     # says where the nearest desk and phone line are.
@@ -70,6 +72,7 @@ class KioskServices:
         await self.printer.close()
         await self.client.aclose()
         self.outbox.close()
+        self.events.close()
 
 
 def build_card_reader(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> CardReader:
@@ -206,4 +209,5 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         client=client,
         sync_worker=worker,
         desk=desk,
+        events=ServiceEventLog(settings.kiosk.data_dir / "service_events.db"),
     )

@@ -80,6 +80,7 @@ class KioskUi:
             reference_prefix=services.settings.kiosk.reference_prefix,
             inactivity=services.inactivity,
             thank_you_s=services.settings.kiosk.thank_you_s,
+            events=services.events,
         )
         services.sync_worker.add_listener(self.vm.on_sync_status)
         self.call = CallViewModel(

@@ -28,6 +28,7 @@ from kiosk.journey import (
 )
 from kiosk.qr import qr_data_url
 from kiosk.reference import new_reference
+from kiosk.service_events import EventKind, ServiceEventLog
 from kiosk.submission import SubmissionDesk
 from offline_queue.outbox import Outbox, OutboxFullError
 from offline_queue.schemas import TransactionRecord
@@ -67,6 +68,7 @@ class KioskViewModel(QObject):
         thank_you_s: float,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] = date.today,
+        events: ServiceEventLog | None = None,
     ) -> None:
         super().__init__()
         self._journey = journey
@@ -81,6 +83,7 @@ class KioskViewModel(QObject):
         self._clock = clock
         self._today = today
         self._tasks: set[asyncio.Task[None]] = set()
+        self._events = events
         self._reset_outcome()
         self._countdown = -1
         self._high_contrast = False
@@ -275,6 +278,7 @@ class KioskViewModel(QObject):
     def start(self) -> None:
         """Touch on the attract screen."""
         self._journey.start()
+        self._note(EventKind.SESSION_STARTED)
         self._emit_all()
 
     @Slot(str)
@@ -295,6 +299,7 @@ class KioskViewModel(QObject):
     def chooseService(self, service_id: str) -> None:
         """A service tile was touched."""
         self._journey.choose_service(service_id)
+        self._note_service_started()
         self._identity_error = ""
         self._emit_all()
         if self._journey.step is Step.IDENTIFY and self._card.card_present:
@@ -304,6 +309,7 @@ class KioskViewModel(QObject):
     def chooseLifeEvent(self, event_id: str) -> None:
         """A life event tile was touched: its first service starts."""
         self._journey.choose_life_event(event_id)
+        self._note_service_started()
         self._identity_error = ""
         self._emit_all()
 
@@ -325,6 +331,10 @@ class KioskViewModel(QObject):
         """The satisfaction answer (``score`` 0 skips it; ``reason`` may be empty)."""
         why = FeedbackReason(reason) if reason else None
         self._journey.give_feedback(score or None, why)
+        if score:
+            self._note(EventKind.SATISFACTION, score=score, reason=why)
+        if self._get_online_url():
+            self._note(EventKind.ONLINE_HANDOFF)  # the thank-you screen shows its QR
         self._emit_all()
         self._thanks_timer.start(int(self._thank_you_s * 1000))
 
@@ -392,6 +402,7 @@ class KioskViewModel(QObject):
             return
         self._record = record
         self._journey.saved()
+        self._note(EventKind.SERVICE_COMPLETED)
         self._busy = False
         self._print_state = "printing"
         self._emit_all()
@@ -401,6 +412,8 @@ class KioskViewModel(QObject):
     def finish(self) -> None:
         """Done with this service: the life event's next service, or the feedback question."""
         self._journey.finish()
+        if self._journey.step is not Step.FEEDBACK:
+            self._note_service_started()  # the life event's next request
         self._reset_outcome()  # the next service has its own reference and receipt
         self._emit_all()
 
@@ -439,6 +452,25 @@ class KioskViewModel(QObject):
                 self.outcomeChanged.emit()
 
     # -- internals -----------------------------------------------------------
+    def _note(self, kind: EventKind, **codes: object) -> None:
+        """Count a moment of the visit for the agency (codes only, nobody's data)."""
+        if self._events is None:
+            return
+        session = self._journey.session
+        service = self._journey.service if session.service_id is not None else None
+        self._events.record(
+            kind,
+            session.id,
+            language=session.language if self._journey.step is not Step.LANGUAGE else None,
+            agency_id=service.agency if service else None,
+            service_id=service.id if service else None,
+            life_event_id=session.life_event_id,
+            **codes,
+        )
+
+    def _note_service_started(self) -> None:
+        self._note(EventKind.SERVICE_STARTED, step=self._journey.step.value)
+
     @property
     def _lang(self) -> Language:
         return self._journey.session.language
@@ -460,6 +492,7 @@ class KioskViewModel(QObject):
             return
         if self._watch.expired(now):
             log.info("session abandoned: wiped after inactivity")
+            self._note(EventKind.SESSION_ABANDONED, step=self._journey.step.value)
             self.newSession()
             return
         left = self._watch.seconds_left(now)

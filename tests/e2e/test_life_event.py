@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from kiosk.ui.driver import SAMPLE_STREET, walk_moving, walk_other_channels
+from kiosk.service_events import EventKind
+from kiosk.ui.driver import SAMPLE_CITY, SAMPLE_STREET, walk_moving, walk_other_channels
 from kiosk.ui.harness import RunningKiosk
 from tests.e2e.test_journey import staff_listing
-from tests.e2e.test_wipe import assert_nothing_of_the_citizen
+from tests.e2e.test_wipe import CITIZEN_TRACES, assert_nothing_of_the_citizen
 from tests.fixtures.backend import RunningBackend
+
+
+def stored_wal(kiosk: RunningKiosk) -> list[Path]:
+    return list(kiosk.services.settings.kiosk.data_dir.glob("service_events.db-*"))
 
 
 def test_moving_reaches_both_agencies_once_with_the_address_typed_once(
@@ -52,6 +58,18 @@ def test_moving_reaches_both_agencies_once_with_the_address_typed_once(
 
     kiosk.run(next_citizen())
     assert_nothing_of_the_citizen(kiosk, SAMPLE_STREET, *references)
+
+    # The agency counts the visit: both requests, for two agencies, and no one's data.
+    events = kiosk.services.events.events()
+    completed = [e for e in events if e.kind is EventKind.SERVICE_COMPLETED]
+    assert [(e.agency_id, e.life_event_id) for e in completed] == [
+        ("riviere-claire", "moving"),
+        ("assurance-automobile", "moving"),
+    ]
+    stored = (kiosk.services.settings.kiosk.data_dir / "service_events.db").read_bytes()
+    stored += b"".join(path.read_bytes() for path in stored_wal(kiosk))
+    personal = [SAMPLE_STREET, SAMPLE_CITY, *references, *CITIZEN_TRACES]
+    assert [t for t in personal if t.encode() in stored] == []
 
 
 def test_a_service_for_a_person_or_elsewhere_never_asks_for_data(
