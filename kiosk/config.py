@@ -41,6 +41,10 @@ class KioskSection(_Section):
     thank_you_s: Annotated[float, Field(ge=2, le=120)] = 12.0
     reference_prefix: Annotated[str, Field(pattern=r"^[A-Z0-9]{2,8}$")] = "VG"
     fullscreen: bool = True
+    # Qt TextToSpeech engine for read-aloud: "speechd" (speech-dispatcher with
+    # espeak-ng on the appliance), "mock" (tests), "none". Without a voice the
+    # read-aloud button is not shown.
+    speech_engine: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,32}$")] = "speechd"
 
 
 class BackendSection(_Section):

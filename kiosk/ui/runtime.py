@@ -26,6 +26,7 @@ from kiosk.services import KioskServices
 from kiosk.ui.audio import QtMicrophone, QtSpeaker
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
+from kiosk.ui.speech import ReadAloud
 from kiosk.ui.video_view import VideoView
 from kiosk.ui.viewmodel import KioskViewModel
 
@@ -92,7 +93,12 @@ class KioskUi:
         )
         self.vm.add_wipe_hook(self.call.wipe)
         self.vm.keep_alive_while(lambda: services.call_desk.in_call)
+        self.speech = ReadAloud(services.settings.kiosk.speech_engine)
+        self.speech.set_language(services.journey.session.language)
+        self.vm.languageChanged.connect(lambda: self.speech.set_language(self.vm.language_code))
+        self.vm.add_wipe_hook(self.speech.reset)
         self.engine = QQmlApplicationEngine()
+        self.engine.rootContext().setContextProperty("speech", self.speech)
         self.engine.rootContext().setContextProperty("vm", self.vm)
         self.engine.rootContext().setContextProperty("call", self.call)
         self.engine.load(QUrl.fromLocalFile(str(QML_MAIN)))

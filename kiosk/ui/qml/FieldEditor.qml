@@ -66,6 +66,8 @@ Column {
                             : root.field.kind === "postal_code" ? (Qt.ImhUppercaseOnly | Qt.ImhNoPredictiveText)
                             : Qt.ImhNone
             Accessible.name: root.field.label
+            // Read aloud (when the citizen turned it on): what to type here, and how.
+            onActiveFocusChanged: if (activeFocus) speech.say(root.field.label + ". " + root.field.help)
             background: Rectangle {
                 radius: Theme.px(10)
                 color: Theme.surface
@@ -91,7 +93,7 @@ Column {
                     fontSize: Theme.fpx(28)
                     Accessible.role: Accessible.RadioButton
                     Accessible.checked: parent.selected === modelData.value
-                    onClicked: { parent.selected = modelData.value; vm.setField(root.field.id, modelData.value) }
+                    onClicked: { parent.selected = modelData.value; vm.setField(root.field.id, modelData.value); speech.say(root.field.label + ": " + modelData.label) }
                 }
             }
         }

@@ -104,6 +104,14 @@ Rectangle {
             onClicked: vm.cycleTextSize()
         }
         KioskButton {
+            objectName: "readAloudButton"
+            visible: speech.available
+            kind: speech.enabled ? "primary" : "secondary"
+            text: vm.strings["common.read_aloud"]
+            Accessible.name: vm.strings["common.read_aloud_name"]
+            onClicked: speech.toggle()
+        }
+        KioskButton {
             objectName: "contrastButton"
             kind: "secondary"
             text: "◐"

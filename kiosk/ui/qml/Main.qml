@@ -39,6 +39,18 @@ Window {
         width: parent.width
         // A new screen object per step: nothing typed on one step lingers in the next.
         source: "screens/" + window.screens[vm.step]
+        onLoaded: window.readScreen()
+    }
+    // Read aloud: the screen's own words (`spoken`), or its title and subtitle.
+    function readScreen() {
+        const item = screen.item
+        if (!item || !speech.enabled) return
+        speech.say(item.spoken !== undefined ? item.spoken : item.title + ". " + (item.subtitle || ""))
+    }
+    Connections {
+        target: speech
+        // Later, not now: a language switch reaches this before the texts are re-bound.
+        function onChanged() { Qt.callLater(window.readScreen) }
     }
     Footer {
         id: footer

@@ -4,6 +4,7 @@ import ".."
 // The first choice, asked in both languages.
 Item {
     objectName: "languageScreen"
+    readonly property string spoken: "Choisissez votre langue : français ou anglais. Choose your language: French or English."
     Column {
         anchors.centerIn: parent
         spacing: Theme.px(56)

@@ -4,6 +4,8 @@ import ".."
 // Goodbye, with the promise that nothing of the citizen stays on the kiosk.
 Item {
     objectName: "thanksScreen"
+    readonly property string spoken: vm.strings["thanks.title"] + " " + vm.strings["thanks.wiped"]
+                                     + (vm.onlineUrl !== "" ? " " + vm.strings["thanks.online"] + " " + vm.strings["thanks.scan"] : "")
     Column {
         anchors.centerIn: parent
         spacing: Theme.px(36)
