@@ -56,15 +56,20 @@ def test_screens_and_fields_are_read_once_the_citizen_asks(
     assert speech.spoken == []
 
 
-def test_without_a_voice_the_button_does_not_show(qapp: object, tmp_path: Path) -> None:
-    for kiosk in speaking_kiosk(tmp_path / "kiosk", "no-such-engine"):
+@pytest.fixture
+def kiosk_without_voice(qapp: object, tmp_path: Path) -> Iterator[RunningKiosk]:
+    yield from speaking_kiosk(tmp_path / "kiosk", "no-such-engine")
 
-        async def visit() -> None:
-            await kiosk.driver.tap("attractTouchArea")
-            await kiosk.driver.tap("languageEn")
-            await kiosk.driver.screen("serviceScreen")
 
-        kiosk.run(visit())
-        assert kiosk.driver.find("readAloudButton") is None  # not shown
-        assert kiosk.driver.find("contrastButton") is not None  # the header is there
-        assert not kiosk.ui.speech.property("available")
+def test_without_a_voice_the_button_does_not_show(kiosk_without_voice: RunningKiosk) -> None:
+    d = kiosk_without_voice.driver
+
+    async def visit() -> None:
+        await d.tap("attractTouchArea")
+        await d.tap("languageEn")
+        await d.screen("serviceScreen")
+
+    kiosk_without_voice.run(visit())
+    assert d.find("readAloudButton") is None  # not shown
+    assert d.find("contrastButton") is not None  # the header is there
+    assert not kiosk_without_voice.ui.speech.property("available")
