@@ -10,6 +10,7 @@ from hypothesis import settings
 # Before any Qt import: no screen in CI, and no writes to the user's ~/.cache.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
+os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")  # as the kiosk runs
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="vg-test-cache-")
 
 # Property tests judge behaviour, not speed: a busy CI machine (Chromium and

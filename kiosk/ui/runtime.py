@@ -184,6 +184,8 @@ def start_event_loop() -> EventLoop:
     started = time.time()
     offscreen = ensure_display()
     os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
+    # The on-screen keyboard: a kiosk has no other (Qt Virtual Keyboard, fr and en).
+    os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
     app = cast(QGuiApplication, QGuiApplication.instance() or QGuiApplication(sys.argv))
     # Stopping goes through one asyncio event, so background work ends cleanly
     # while the loop still runs (never from inside Qt's own shutdown).

@@ -70,7 +70,9 @@ def check_screen(d: KioskDriver, screen: str, minimum: float) -> tuple[list[str]
             continue
         kind = item.metaObject().className()
         text = item.property("text")
-        if kind.startswith("QQuickText") and isinstance(text, str) and text.strip():
+        # Texts, and what a citizen typed (a style's TextField is a QML subtype of TextInput).
+        is_text = any(item.inherits(k) for k in ("QQuickText", "QQuickTextInput", "QQuickTextEdit"))
+        if is_text and isinstance(text, str) and text.strip():
             texts += 1
             ratio = contrast(item.property("color"), background_of(item, window_colour))
             if ratio < minimum:

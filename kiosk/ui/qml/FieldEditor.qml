@@ -59,6 +59,11 @@ Column {
             maximumLength: root.field.maxLength
             font.family: Theme.fontFamily
             font.pixelSize: Theme.fpx(34)
+            // The theme's colours, not the control style's dark text (unreadable on black).
+            color: Theme.text
+            selectionColor: Theme.accent
+            selectedTextColor: Theme.textOnAccent
+            placeholderTextColor: Theme.muted
             height: Theme.px(96)
             leftPadding: Theme.px(24)
             inputMethodHints: root.field.kind === "phone" ? Qt.ImhDialableCharactersOnly

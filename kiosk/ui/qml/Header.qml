@@ -42,7 +42,8 @@ Rectangle {
     }
     Rectangle {
         id: stepBand
-        visible: vm.stepNumber > 0
+        // While the on-screen keyboard is up, the field being typed in needs the room.
+        visible: vm.stepNumber > 0 && !Qt.inputMethod.visible
         anchors.top: band.bottom
         width: parent.width
         height: Theme.px(84)

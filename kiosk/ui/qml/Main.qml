@@ -1,5 +1,7 @@
 import QtQuick
 import QtQuick.Window
+import QtQuick.VirtualKeyboard
+import QtQuick.VirtualKeyboard.Settings
 
 // The kiosk window: header, the current step's screen, footer, and overlays.
 Window {
@@ -35,7 +37,8 @@ Window {
         id: screen
         objectName: "screenLoader"
         anchors.top: header.visible ? header.bottom : parent.top
-        anchors.bottom: footer.top
+        // The on-screen keyboard takes the footer's place while the citizen types.
+        anchors.bottom: keyboard.active ? keyboard.top : footer.top
         width: parent.width
         // A new screen object per step: nothing typed on one step lingers in the next.
         source: "screens/" + window.screens[vm.step]
@@ -66,6 +69,36 @@ Window {
         anchors.top: header.visible ? header.bottom : parent.top
         anchors.bottom: parent.bottom
         width: parent.width
+    }
+    // Narrower than the screen: a keyboard's height follows its width, and the field
+    // being typed in must stay in view above it.
+    Rectangle {
+        visible: keyboard.active
+        z: 9
+        anchors.fill: keyboard
+        anchors.leftMargin: -keyboard.x
+        anchors.rightMargin: -keyboard.x
+        color: "#1F2933"
+    }
+    InputPanel {
+        id: keyboard
+        objectName: "keyboard"
+        readonly property string layoutLocale: VirtualKeyboardSettings.locale
+        z: 10
+        width: Math.min(parent.width, Theme.px(1240))
+        x: (parent.width - width) / 2
+        y: active ? parent.height - height : parent.height
+        visible: active
+    }
+    // The keyboard's layout follows the citizen's language (AZERTY-free Canadian French).
+    Binding { target: VirtualKeyboardSettings; property: "locale"; value: vm.language === "fr" ? "fr_CA" : "en_US" }
+    Component.onCompleted: VirtualKeyboardSettings.activeLocales = ["fr_CA", "en_US"]
+    // The function keys' grey gives white text 6.99:1; the high-contrast theme promises 7:1.
+    Binding {
+        when: keyboard.keyboard.style !== null
+        target: keyboard.keyboard.style
+        property: "highlightedKeyBackgroundColor"
+        value: Theme.hc ? "#333333" : "#4f5b62"
     }
     HelpOverlay { id: help }
     ConfirmOverlay { id: startOver }

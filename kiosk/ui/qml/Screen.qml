@@ -55,7 +55,7 @@ Item {
             }
         }
         Text {
-            visible: root.subtitle !== ""
+            visible: root.subtitle !== "" && !Qt.inputMethod.visible
             text: root.subtitle
             width: parent.width
             wrapMode: Text.WordWrap

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls.Basic
+import QtQuick.Window
 import ".."
 
 // The service's form, drawn from the catalogue, with errors next to each field.
@@ -21,6 +22,21 @@ Screen {
         clip: true
         boundsBehavior: Flickable.StopAtBounds
         ScrollBar.vertical: ScrollBar { width: Theme.px(16); policy: flick.contentHeight > flick.height ? ScrollBar.AlwaysOn : ScrollBar.AlwaysOff }
+        // Keep the field being typed in visible: when it takes focus, and when the
+        // keyboard opens and the view shrinks under it.
+        function reveal() {
+            const item = Window.activeFocusItem
+            if (!item || !fields.contains(fields.mapFromItem(item, 0, 0))) return
+            const top = fields.mapFromItem(item, 0, 0).y - Theme.px(100)  // its label and help too
+            const bottom = top + item.height + Theme.px(80)
+            if (top < contentY) contentY = Math.max(0, top)
+            else if (bottom > contentY + height) contentY = Math.min(contentHeight - height, bottom - height)
+        }
+        onHeightChanged: Qt.callLater(reveal)
+        Connections {
+            target: flick.Window.window
+            function onActiveFocusItemChanged() { Qt.callLater(flick.reveal) }
+        }
         Flow {
             id: fields
             width: parent.width - Theme.px(40)

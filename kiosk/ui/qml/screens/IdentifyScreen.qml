@@ -50,6 +50,7 @@ Screen {
                     objectName: "fileNumberField"
                     width: parent.width; height: Theme.px(100)
                     font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(44); font.letterSpacing: Theme.px(4)
+                    color: Theme.text; selectionColor: Theme.accent; selectedTextColor: Theme.textOnAccent
                     leftPadding: Theme.px(24)
                     maximumLength: 16
                     inputMethodHints: Qt.ImhDigitsOnly
