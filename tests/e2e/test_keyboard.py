@@ -13,9 +13,9 @@ from kiosk.ui.harness import RunningKiosk
 def key(keyboard: QQuickItem, text: str) -> QQuickItem:
     """The keyboard's key that types ``text``."""
     for item in iter_items(keyboard):
-        if item.metaObject().className().startswith("Key_") and item.property("text") == text:
-            if is_shown(item):
-                return item
+        is_key = item.metaObject().className().startswith("Key_")
+        if is_key and item.property("text") == text and is_shown(item):
+            return item
     raise AssertionError(f"no key {text!r} on the keyboard")
 
 
@@ -40,15 +40,16 @@ def test_typing_on_the_screen_keyboard_in_both_languages(offline_kiosk: RunningK
         await d.tap("privacyAccept")
         await d.tap("demoCardButton")
         await d.screen("formScreen")
+        keyboard = await d.item("keyboard")
         for field in ("field_street", "field_postal_code"):
             await d.tap(field)
-            keyboard = await d.item("keyboard")
             await d.wait_for(lambda: keyboard.property("active"), "the keyboard")
             await d.settle()
             # The field is fully in view above the keyboard.
             top, bottom = scene_rect(await d.item(field))
             keyboard_top, _ = scene_rect(keyboard)
-            assert top > 0 and bottom <= keyboard_top, (field, top, bottom, keyboard_top)
+            assert top > 0, (field, top)
+            assert bottom <= keyboard_top, (field, bottom, keyboard_top)
         assert keyboard.property("layoutLocale") == "fr_CA"
         for letter in "rue":
             await press(d, key(keyboard, letter))
