@@ -40,7 +40,8 @@ def test_typing_on_the_screen_keyboard_in_both_languages(offline_kiosk: RunningK
         await d.tap("privacyAccept")
         await d.tap("demoCardButton")
         await d.screen("formScreen")
-        keyboard = await d.item("keyboard")
+        await d.tap("field_street")
+        keyboard = await d.item("keyboard")  # shown once a field is touched
         for field in ("field_street", "field_postal_code"):
             await d.tap(field)
             await d.wait_for(lambda: keyboard.property("active"), "the keyboard")
