@@ -9,7 +9,7 @@ line and place of the mistake, so a bad edit never reaches citizens.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
@@ -64,6 +64,18 @@ class FieldKind(StrEnum):
     EMAIL = "email"
     DATE = "date"
     CHOICE = "choice"
+    CONSENT = "consent"  # a box the citizen ticks: required means it must be ticked
+
+
+class Condition(CatalogueModel):
+    """Show a field only when an earlier field holds one of some values."""
+
+    field: Identifier
+    is_one_of: tuple[str, ...] = Field(min_length=1)
+
+    def holds(self, values: Mapping[str, str]) -> bool:
+        """Whether the condition is met by the answers so far."""
+        return values.get(self.field, "") in self.is_one_of
 
 
 class Choice(CatalogueModel):
@@ -90,6 +102,12 @@ class FieldSpec(CatalogueModel):
     # For dates: how far in the past / future a citizen may pick (e.g. a moving date).
     min_days_from_today: int | None = None
     max_days_from_today: int | None = None
+    # A step that depends on an earlier answer (e.g. the email only for delivery by email).
+    show_if: Condition | None = None
+
+    def shown(self, values: Mapping[str, str]) -> bool:
+        """Whether the citizen is asked this field, given the answers so far."""
+        return self.show_if is None or self.show_if.holds(values)
 
     @model_validator(mode="after")
     def _choices_match_kind(self) -> Self:
@@ -143,6 +161,28 @@ class Service(CatalogueModel):
             raise LocatedError(
                 ("fields", repeat, "id"), f"field id '{self.fields[repeat].id}' is used twice"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _conditions_look_back(self) -> Self:
+        earlier: dict[str, FieldSpec] = {}
+        for index, spec in enumerate(self.fields):
+            condition = spec.show_if
+            if condition is not None:
+                where = ("fields", index, "show_if", "field")
+                asked = earlier.get(condition.field)
+                if asked is None:
+                    raise LocatedError(
+                        where, f"'{condition.field}' is not a field asked before '{spec.id}'"
+                    )
+                values = {choice.value for choice in asked.choices}
+                unknown = sorted(set(condition.is_one_of) - values) if values else []
+                if unknown:
+                    raise LocatedError(
+                        ("fields", index, "show_if", "is_one_of"),
+                        f"'{condition.field}' has no choice {', '.join(unknown)}",
+                    )
+            earlier[spec.id] = spec
         return self
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from kiosk.catalogue import FieldKind, FieldSpec, Service
 _POSTAL_CODE = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]) ?(\d[ABCEGHJ-NPRSTV-Z]\d)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_DIGITS = 10
+CONSENT_GIVEN = "yes"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class FieldCheck:
 def check_field(spec: FieldSpec, raw: str, today: date) -> FieldCheck:
     """Check and normalise one field's value."""
     value = " ".join(raw.split()) if spec.kind is not FieldKind.TEXT else raw.strip()
+    if spec.kind is FieldKind.CONSENT:
+        return _check_consent(spec, value)
     if not value:
         return FieldCheck("", "form.error.required" if spec.required else None)
     if len(value) > spec.max_length:
@@ -55,8 +58,18 @@ def check_field(spec: FieldSpec, raw: str, today: date) -> FieldCheck:
         case FieldKind.CHOICE:
             known = any(choice.value == value for choice in spec.choices)
             return FieldCheck(value, None if known else "form.error.choice")
+        case FieldKind.CONSENT:
+            return _check_consent(spec, value)
         case FieldKind.TEXT:
             return FieldCheck(value)
+
+
+def _check_consent(spec: FieldSpec, value: str) -> FieldCheck:
+    # Only "yes" means yes; anything else is as if the box were left empty.
+    given = value == CONSENT_GIVEN
+    if not given and spec.required:
+        return FieldCheck("", "form.error.consent")
+    return FieldCheck(CONSENT_GIVEN if given else "")
 
 
 def _check_date(spec: FieldSpec, value: str, today: date) -> FieldCheck:
@@ -93,6 +106,8 @@ def check_form(service: Service, raw: Mapping[str, str], today: date) -> FormChe
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     for spec in service.fields:
+        if not spec.shown(values):
+            continue  # a step the citizen's earlier answers skipped: not asked, not sent
         result = check_field(spec, raw.get(spec.id, ""), today)
         if result.value:
             values[spec.id] = result.value

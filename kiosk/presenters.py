@@ -10,6 +10,7 @@ from datetime import date
 
 from kiosk.catalogue import Catalogue, FieldKind, Service
 from kiosk.dates import format_date
+from kiosk.forms import CONSENT_GIVEN
 from kiosk.i18n import Language, Strings
 from kiosk.journey import CitizenSession, FeedbackReason
 from offline_queue.schemas import IdentityMethod
@@ -89,6 +90,8 @@ def form_fields(service: Service, session: CitizenSession, today: date) -> list[
     language = session.language
     rows: list[UiRow] = []
     for spec in service.fields:
+        if not spec.shown(session.values):
+            continue  # skipped by an earlier answer; it comes back if that answer changes
         rows.append(
             {
                 "id": spec.id,
@@ -125,6 +128,8 @@ def review_rows(service: Service, session: CitizenSession, strings: Strings) -> 
             )
         rows.append({"label": strings.text("review.file_number", language), "value": number})
     for spec in service.fields:
+        if not spec.shown(session.values):
+            continue
         value = session.values.get(spec.id, "")
         shown = display_value(service, spec.id, value, language)
         rows.append(
@@ -145,4 +150,6 @@ def display_value(service: Service, field_id: str, value: str, language: Languag
         return next((c.label(language) for c in spec.choices if c.value == value), value)
     if spec.kind is FieldKind.DATE:
         return format_date(date.fromisoformat(value), language)
+    if spec.kind is FieldKind.CONSENT:
+        return "✓" if value == CONSENT_GIVEN else ""
     return value

@@ -270,6 +270,9 @@ async def walk_moving(
     await d.wait_for(lambda: d.find("choice_vehicles_all") is not None, "the second form")
     await snapshot("event-form-prefilled")
     await d.tap("choice_vehicles_all")
+    await d.tap("formContinue")  # the consent is missing: the form says so
+    await d.item("error_licence_consent")
+    await d.tap("consent_licence_consent")
     await d.tap("formContinue")
     await d.screen("reviewScreen")
     second = await _confirm_and_take_receipt(d, snapshot, "event-confirmation-2")

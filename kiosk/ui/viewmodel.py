@@ -355,9 +355,16 @@ class KioskViewModel(QObject):
     def setField(self, field_id: str, value: str) -> None:
         """A field changed; only its error line updates, so typing keeps its focus."""
         had_error = field_id in self._journey.session.errors
+        shown_before = self._shown_fields()
         self._journey.set_value(field_id, value)
         if had_error and field_id not in self._journey.session.errors:
             self.errorsChanged.emit()
+        if self._shown_fields() != shown_before:
+            self.fieldsChanged.emit()  # an answer opened (or closed) a later step
+
+    def _shown_fields(self) -> list[str]:
+        session = self._journey.session
+        return [f.id for f in self._journey.service.fields if f.shown(session.values)]
 
     @Slot()
     def submitForm(self) -> None:

@@ -81,6 +81,7 @@ def check_screen(d: KioskDriver, screen: str, minimum: float) -> tuple[list[str]
         interactive = accessible is not None and accessible.role() in (
             QAccessible.Role.Button,
             QAccessible.Role.RadioButton,
+            QAccessible.Role.CheckBox,
             QAccessible.Role.EditableText,
         )
         if interactive and item.width() > 0:

@@ -423,3 +423,37 @@ def test_every_service_of_the_demo_site_reaches_an_agent_queue(
         if book.find(service.agency, language, service.id) is None
     ]
     assert unrouted == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        ('{ field = "later", is_one_of = ["x"] }', "'later' is not a field asked before 'first'"),
+        ('{ field = "first", is_one_of = ["x"] }', "'first' is not a field asked before 'first'"),
+    ],
+)
+def test_a_condition_looks_back_at_an_earlier_field(
+    tmp_path: Path, condition: str, problem: str
+) -> None:
+    text = SHARED_SITE.replace(
+        '  [[services.fields]]\n  id = "street"\n',
+        f'  [[services.fields]]\n  id = "first"\n  label = {{ fr = "A", en = "A" }}\n'
+        f"  show_if = {condition}\n\n"
+        '  [[services.fields]]\n  id = "later"\n  label = { fr = "B", en = "B" }\n\n'
+        '  [[services.fields]]\n  id = "street"\n',
+        1,
+    )
+    assert text != SHARED_SITE
+    assert problem in refusal(tmp_path, text)
+
+
+def test_a_condition_on_a_choice_names_its_choices(tmp_path: Path) -> None:
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    email = catalogue.service("copy-of-record").field("email")
+    assert email.show_if is not None
+    assert email.shown({"delivery": "email"})
+    assert not email.shown({"delivery": "pickup"})
+    text = DEFAULT_CATALOGUE.read_text(encoding="utf-8").replace(
+        'is_one_of = ["email"]', 'is_one_of = ["fax"]'
+    )
+    assert "'delivery' has no choice fax" in refusal(tmp_path, text)

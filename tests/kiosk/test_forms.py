@@ -80,3 +80,22 @@ def test_any_text_gives_a_value_or_an_error_key_never_a_crash(raw: str) -> None:
         extra = {"choices": [{"value": "a", "label": LABEL}, {"value": "b", "label": LABEL}]}
         result = check_field(spec(kind, **(extra if kind is FieldKind.CHOICE else {})), raw, TODAY)
         assert result.error is None or result.error.startswith("form.error.")
+
+
+def test_a_consent_is_given_only_by_yes() -> None:
+    consent = spec(FieldKind.CONSENT)
+    assert check_field(consent, "yes", TODAY).value == "yes"
+    for refused in ("", "no", "oui", "YES "):
+        assert check_field(consent, refused, TODAY).error == "form.error.consent"
+    optional = spec(FieldKind.CONSENT, required=False)
+    assert check_field(optional, "", TODAY) == check_field(optional, "maybe", TODAY)
+
+
+def test_a_step_skipped_by_an_earlier_answer_is_neither_asked_nor_sent() -> None:
+    copy = load_catalogue(DEFAULT_CATALOGUE).service("copy-of-record")
+    by_mail = {"record_type": "tax-bill", "delivery": "mail", "email": "left@over.ca"}
+    result = check_form(copy, by_mail, TODAY)
+    assert result.ok
+    assert "email" not in result.values  # typed before changing one's mind: not sent
+    by_email = check_form(copy, by_mail | {"delivery": "email", "email": ""}, TODAY)
+    assert by_email.errors == {"email": "form.error.required"}

@@ -171,6 +171,7 @@ def test_a_life_event_crosses_agencies_and_asks_the_address_once() -> None:
     assert j.session.values["street"] == "125 Maple Street"
     assert j.session.reference is None
     j.set_value("vehicles", "all")
+    j.set_value("licence_consent", "yes")
     assert j.submit_form(), j.session.errors
     licence = j.confirm("VG-AAAA-0002")
     j.saved()

@@ -30,7 +30,8 @@ Column {
     Loader {
         width: parent.width
         sourceComponent: root.field.kind === "choice" ? choiceEditor
-                       : root.field.kind === "date" ? dateEditor : textEditor
+                       : root.field.kind === "date" ? dateEditor
+                       : root.field.kind === "consent" ? consentEditor : textEditor
     }
     Row {
         visible: root.error !== ""
@@ -48,6 +49,23 @@ Column {
             font.bold: true
             Accessible.role: Accessible.AlertMessage
             Accessible.name: text
+        }
+    }
+
+    Component {
+        id: consentEditor
+        // A large box to tick: the label above says what the citizen agrees to.
+        KioskButton {
+            property bool given: root.field.value === "yes"
+            objectName: "consent_" + root.field.id
+            kind: given ? "primary" : "secondary"
+            icon: given ? "check" : ""
+            text: vm.strings["form.consent_given"]
+            Accessible.role: Accessible.CheckBox
+            Accessible.checkable: true
+            Accessible.checked: given
+            Accessible.name: root.field.label
+            onClicked: { given = !given; vm.setField(root.field.id, given ? "yes" : ""); speech.say(root.field.label) }
         }
     }
 

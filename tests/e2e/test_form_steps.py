@@ -1,0 +1,30 @@
+"""A form that follows the citizen's answers: a step appears only when it applies."""
+
+from __future__ import annotations
+
+from kiosk.ui.harness import RunningKiosk
+
+
+def test_the_email_step_appears_only_for_delivery_by_email(offline_kiosk: RunningKiosk) -> None:
+    d = offline_kiosk.driver
+
+    async def journey() -> None:
+        await d.tap("attractTouchArea")
+        await d.tap("languageEn")
+        await d.tap("service_copy-of-record")
+        await d.tap("privacyAccept")
+        await d.tap("demoCardButton")
+        await d.screen("formScreen")
+        await d.tap("choice_record_type_tax-bill")
+        assert d.find("field_email") is None
+        await d.tap("choice_delivery_email")
+        await d.type_into("field_email", "camille@exemple.ca")
+        await d.tap("choice_delivery_pickup")  # a change of mind: the step goes away
+        await d.wait_for(lambda: d.find("field_email") is None, "the email step to go")
+        await d.tap("formContinue")
+        await d.screen("reviewScreen")
+
+    offline_kiosk.run(journey())
+    session = offline_kiosk.services.journey.session
+    assert "email" not in session.values  # nothing kept of a step that no longer applies
+    assert not any("camille" in text for text in d.texts())
