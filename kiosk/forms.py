@@ -39,29 +39,34 @@ def check_field(spec: FieldSpec, raw: str, today: date) -> FieldCheck:
         return FieldCheck(value, "form.error.too_long")
     match spec.kind:
         case FieldKind.POSTAL_CODE:
-            found = _POSTAL_CODE.match(value.upper())
-            if not found:
-                return FieldCheck(value, "form.error.postal_code")
-            return FieldCheck(f"{found.group(1)} {found.group(2)}")
+            return _check_postal_code(value)
         case FieldKind.PHONE:
-            digits = re.sub(r"\D", "", value)
-            if len(digits) == _PHONE_DIGITS + 1 and digits.startswith("1"):
-                digits = digits[1:]
-            if len(digits) != _PHONE_DIGITS:
-                return FieldCheck(value, "form.error.phone")
-            return FieldCheck(f"{digits[:3]} {digits[3:6]}-{digits[6:]}")
+            return _check_phone(value)
         case FieldKind.EMAIL:
-            ok = _EMAIL.match(value)
-            return FieldCheck(value, None if ok else "form.error.email")
+            return FieldCheck(value, None if _EMAIL.match(value) else "form.error.email")
         case FieldKind.DATE:
             return _check_date(spec, value, today)
         case FieldKind.CHOICE:
             known = any(choice.value == value for choice in spec.choices)
             return FieldCheck(value, None if known else "form.error.choice")
-        case FieldKind.CONSENT:
-            return _check_consent(spec, value)
-        case FieldKind.TEXT:
+        case FieldKind.TEXT | FieldKind.CONSENT:  # a consent was handled above
             return FieldCheck(value)
+
+
+def _check_postal_code(value: str) -> FieldCheck:
+    found = _POSTAL_CODE.match(value.upper())
+    if not found:
+        return FieldCheck(value, "form.error.postal_code")
+    return FieldCheck(f"{found.group(1)} {found.group(2)}")
+
+
+def _check_phone(value: str) -> FieldCheck:
+    digits = re.sub(r"\D", "", value)
+    if len(digits) == _PHONE_DIGITS + 1 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != _PHONE_DIGITS:
+        return FieldCheck(value, "form.error.phone")
+    return FieldCheck(f"{digits[:3]} {digits[3:6]}-{digits[6:]}")
 
 
 def _check_consent(spec: FieldSpec, value: str) -> FieldCheck:
