@@ -65,6 +65,7 @@ class FieldKind(StrEnum):
     DATE = "date"
     CHOICE = "choice"
     CONSENT = "consent"  # a box the citizen ticks: required means it must be ticked
+    DOCUMENT = "document"  # a page scanned with the document camera, sent as an attachment
 
 
 class Condition(CatalogueModel):

@@ -18,6 +18,8 @@ _POSTAL_CODE = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]) ?(\d[ABCEG
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_DIGITS = 10
 CONSENT_GIVEN = "yes"
+# A scanned page is named in the form by its attachment's hash: the agency ties the two.
+_DOCUMENT_REF = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ def check_field(spec: FieldSpec, raw: str, today: date) -> FieldCheck:
         case FieldKind.CHOICE:
             known = any(choice.value == value for choice in spec.choices)
             return FieldCheck(value, None if known else "form.error.choice")
+        case FieldKind.DOCUMENT:
+            ok = _DOCUMENT_REF.match(value)
+            return FieldCheck(value, None if ok else "form.error.document")
         case FieldKind.TEXT | FieldKind.CONSENT:  # a consent was handled above
             return FieldCheck(value)
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from kiosk.catalogue import Catalogue, Channel, Service
+from kiosk.catalogue import Catalogue, Channel, FieldKind, Service
 from kiosk.forms import check_field, check_form
 from kiosk.i18n import Language
+from offline_queue.items import NewAttachment
 from offline_queue.schemas import IdentityMethod, TransactionRecord
 from peripherals.card import CardHolder
 from peripherals.card.file_number import is_valid_file_number, normalize_file_number
@@ -103,6 +104,8 @@ class CitizenSession:
     references: list[str] = field(default_factory=list)  # one per saved transaction
     satisfaction: int | None = None
     feedback_reason: FeedbackReason | None = None
+    # Pages scanned for the current service, by field (JPEG): sent as attachments.
+    documents: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def path_position(self) -> int:
@@ -221,6 +224,25 @@ class Journey:
             self.session.errors.pop(field_id, None)
         return error
 
+    def attach_document(self, field_id: str, jpeg: bytes) -> None:
+        """A page scanned for ``field_id``: the field names it by its hash."""
+        self._expect(Step.FORM)
+        spec = self.service.field(field_id)
+        if spec.kind is not FieldKind.DOCUMENT:
+            raise JourneyError(f"{field_id} is not a document field")
+        attachment = NewAttachment("image/jpeg", jpeg)
+        self.session.documents[field_id] = jpeg
+        self.set_value(field_id, f"sha256:{attachment.sha256}")
+
+    def attachments(self) -> list[NewAttachment]:
+        """The scanned pages the current service's answers refer to."""
+        values = self.session.values
+        return [
+            NewAttachment("image/jpeg", jpeg)
+            for field_id, jpeg in self.session.documents.items()
+            if values.get(field_id, "").startswith("sha256:")
+        ]
+
     def submit_form(self) -> bool:
         """Check the whole form; on success move to review, else keep the errors."""
         self._expect(Step.FORM)
@@ -282,8 +304,13 @@ class Journey:
         if following is None:
             self.step = Step.FEEDBACK
             return
-        shared = {spec.id for spec in self.catalogue.service(following).fields}
+        shared = {
+            spec.id
+            for spec in self.catalogue.service(following).fields
+            if spec.kind is not FieldKind.DOCUMENT  # a page proves one request, scan again
+        }
         self.session.values = {k: v for k, v in self.session.values.items() if k in shared}
+        self.session.documents.clear()
         self.session.errors.clear()
         self._enter(following)
 

@@ -6,6 +6,7 @@ lets the wording and order be tested without a window.
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 
 from kiosk.catalogue import Catalogue, FieldKind, Service
@@ -17,6 +18,8 @@ from offline_queue.schemas import IdentityMethod
 from peripherals.card.file_number import format_file_number
 
 UiValue = str | bool | int | list[dict[str, str]]
+# What a scanned page reads as on the review and the receipt (its hash means nothing to a citizen).
+_SCANNED: dict[Language, str] = {"fr": "1 page numérisée", "en": "1 page scanned"}
 UiRow = dict[str, UiValue]
 
 
@@ -104,9 +107,15 @@ def form_fields(service: Service, session: CitizenSession, today: date) -> list[
                 "choices": [{"value": c.value, "label": c.label(language)} for c in spec.choices],
                 "minDate": _offset(today, spec.min_days_from_today),
                 "maxDate": _offset(today, spec.max_days_from_today),
+                "preview": _preview(session.documents.get(spec.id)),
             }
         )
     return rows
+
+
+def _preview(jpeg: bytes | None) -> str:
+    """A scanned page as a data URL for the screen (it lives only in the session)."""
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii") if jpeg else ""
 
 
 def _offset(today: date, days: int | None) -> str:
@@ -152,4 +161,6 @@ def display_value(service: Service, field_id: str, value: str, language: Languag
         return format_date(date.fromisoformat(value), language)
     if spec.kind is FieldKind.CONSENT:
         return "✓" if value == CONSENT_GIVEN else ""
+    if spec.kind is FieldKind.DOCUMENT:
+        return _SCANNED[language] if value else ""
     return value

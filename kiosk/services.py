@@ -7,6 +7,7 @@ own settings, so the app under test is the app that ships.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,9 +21,11 @@ from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
 from kiosk.service_events import ServiceEventLog
 from kiosk.submission import SubmissionDesk
-from kiosk.video_counter import VideoCounter, build_video_counter
+from kiosk.video_counter import VideoCounter, build_video_counter, document_camera
 from offline_queue.outbox import Outbox, OutboxError
 from offline_queue.sync import SyncWorker, make_backend_client
+from peripherals.camera.errors import CameraError
+from peripherals.camera.protocol import DocumentCamera
 from peripherals.card import CardReader
 from peripherals.card.simulator import SimulatedCardReader
 from peripherals.printer import Printer
@@ -51,6 +54,7 @@ class KioskServices:
     sync_worker: SyncWorker
     desk: SubmissionDesk
     events: ServiceEventLog
+    document_camera: DocumentCamera
     call_desk: CallDesk = field(default_factory=CallDesk)
     # None when the kiosk has no video counter configured: "talk to a person" then
     # says where the nearest desk and phone line are.
@@ -70,6 +74,8 @@ class KioskServices:
             await self.video.aclose()
         await self.card_reader.close()
         await self.printer.close()
+        with contextlib.suppress(CameraError):
+            await self.document_camera.close()
         await self.client.aclose()
         self.outbox.close()
         self.events.close()
@@ -186,9 +192,16 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         on_saved=worker.poke,
     )
     call_desk = CallDesk()
+    camera = document_camera(settings.devices)
     video = (
         build_video_counter(
-            settings, desk=call_desk, journey=journey, strings=strings, printer=printer, token=token
+            settings,
+            desk=call_desk,
+            journey=journey,
+            strings=strings,
+            printer=printer,
+            camera=camera,
+            token=token,
         )
         if settings.video.enabled
         else None
@@ -209,5 +222,6 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         client=client,
         sync_worker=worker,
         desk=desk,
+        document_camera=camera,
         events=ServiceEventLog(settings.kiosk.data_dir / "service_events.db"),
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kiosk.catalogue import Catalogue
 from kiosk.i18n import Strings
+from offline_queue.items import NewAttachment
 from offline_queue.outbox import Outbox
 from offline_queue.schemas import TransactionRecord
 from peripherals.errors import DeviceError
@@ -50,13 +51,18 @@ class SubmissionDesk:
         self._tracking_url = tracking_url
         self._on_saved = on_saved
 
-    def save(self, session_id: str, record: TransactionRecord) -> str:
+    def save(
+        self,
+        session_id: str,
+        record: TransactionRecord,
+        attachments: Sequence[NewAttachment] = (),
+    ) -> str:
         """Commit ``record`` durably; returns the outbox idempotency key.
 
         Runs on the loop thread: the outbox's SQLite connection belongs to it,
         and one durable commit costs about a millisecond.
         """
-        entry = self._outbox.enqueue(session_id=session_id, record=record)
+        entry = self._outbox.enqueue(session_id=session_id, record=record, attachments=attachments)
         self._on_saved()
         return entry.idempotency_key
 

@@ -97,11 +97,14 @@ def build_video_counter(
     journey: Journey,
     strings: Strings,
     printer: Printer,
+    camera: DocumentCamera,
     token: str,
 ) -> VideoCounter:
-    """Wire the video counter from the settings (only when ``video.enabled``)."""
+    """Wire the video counter from the settings (only when ``video.enabled``).
+
+    ``camera`` is the kiosk's document camera, shared with the forms' scan step.
+    """
     engine = VideoCallEngine(desk, lambda: journey_context(journey, strings))
-    camera = document_camera(settings.devices)
     hub = HubClient(settings.video.hub_for(str(settings.backend.url)), token)
     microphone = MicrophoneTrack() if settings.video.audio == "system" else None
     call = Call(

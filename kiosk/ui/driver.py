@@ -270,6 +270,15 @@ async def walk_moving(
     await d.wait_for(lambda: d.find("choice_vehicles_all") is not None, "the second form")
     await snapshot("event-form-prefilled")
     await d.tap("choice_vehicles_all")
+    await d.tap("scan_proof_of_address")  # the simulated camera has a page on its desk
+    await d.wait_for(
+        lambda: (
+            (item := d.find("scanPreview_proof_of_address")) is not None
+            and bool(item.property("source").toString())
+        ),
+        "the scanned page",
+    )
+    await snapshot("event-scan")
     await d.tap("formContinue")  # the consent is missing: the form says so
     await d.item("error_licence_consent")
     await d.tap("consent_licence_consent")

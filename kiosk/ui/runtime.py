@@ -82,6 +82,7 @@ class KioskUi:
             inactivity=services.inactivity,
             thank_you_s=services.settings.kiosk.thank_you_s,
             events=services.events,
+            document_camera=services.document_camera,
         )
         services.sync_worker.add_listener(self.vm.on_sync_status)
         self.call = CallViewModel(

@@ -8,6 +8,7 @@ exposes plain data from :mod:`kiosk.presenters` to QML.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -33,6 +34,8 @@ from kiosk.submission import SubmissionDesk
 from offline_queue.outbox import Outbox, OutboxFullError
 from offline_queue.schemas import TransactionRecord
 from offline_queue.sync import SyncStatus
+from peripherals.camera.errors import CameraError
+from peripherals.camera.protocol import DocumentCamera
 from peripherals.card import CardEvent, CardEventKind, CardReader
 from peripherals.card.errors import CardError
 from peripherals.card.simulator import SimulatedCardReader
@@ -40,6 +43,8 @@ from peripherals.card.simulator import SimulatedCardReader
 log = logging.getLogger(__name__)
 TICK_MS = 250  # countdown refresh; a quarter second reads as smooth seconds
 TEXT_SCALES = (1.0, 1.2, 1.4)  # beyond 1.4 the two-column form no longer fits 1080p
+SCANNING = "scanning"
+SCAN_TIMEOUT_S = 20.0  # long enough to lay a page flat; then the citizen is told why not
 
 
 class KioskViewModel(QObject):
@@ -53,6 +58,7 @@ class KioskViewModel(QObject):
     countdownChanged = Signal()
     errorsChanged = Signal()
     displayChanged = Signal()
+    scanChanged = Signal()
     personRequested = Signal()  # a screen's own "talk to a person" (the footer has one too)
 
     def __init__(
@@ -69,6 +75,7 @@ class KioskViewModel(QObject):
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] = date.today,
         events: ServiceEventLog | None = None,
+        document_camera: DocumentCamera | None = None,
     ) -> None:
         super().__init__()
         self._journey = journey
@@ -84,6 +91,8 @@ class KioskViewModel(QObject):
         self._today = today
         self._tasks: set[asyncio.Task[None]] = set()
         self._events = events
+        self._camera = document_camera
+        self._scans: dict[str, str] = {}  # field id -> "scanning", or the error shown
         self._reset_outcome()
         self._countdown = -1
         self._high_contrast = False
@@ -338,6 +347,39 @@ class KioskViewModel(QObject):
         self._emit_all()
         self._thanks_timer.start(int(self._thank_you_s * 1000))
 
+    scans = Property(dict, lambda self: dict(self._scans), notify=scanChanged)
+
+    @Slot(str)
+    def scanDocument(self, field_id: str) -> None:
+        """The citizen laid a page under the camera and asked for it to be scanned."""
+        if self._camera is None or self._scans.get(field_id) == SCANNING:
+            return
+        self._scans[field_id] = SCANNING
+        self.scanChanged.emit()
+        self._spawn(self._scan(field_id, self._camera))
+
+    async def _scan(self, field_id: str, camera: DocumentCamera) -> None:
+        try:
+            await camera.new_document()  # the citizen asked: this sheet, even if seen before
+            await camera.start()
+            async with asyncio.timeout(SCAN_TIMEOUT_S):
+                page = await camera.next_page()  # taken once the page is steady and sharp
+        except TimeoutError:
+            self._scans[field_id] = self._strings.text("error.camera.no_page", self._lang)
+        except CameraError as err:
+            self._scans[field_id] = self._strings.text(f"error.{err.code}", self._lang)
+        else:
+            if self._journey.step is Step.FORM:
+                self._journey.attach_document(field_id, page.jpeg)
+            self._scans.pop(field_id, None)
+            self.fieldsChanged.emit()
+            self.errorsChanged.emit()
+        finally:
+            # The camera watches the desk only while a citizen scans.
+            with contextlib.suppress(CameraError):
+                await camera.stop()
+            self.scanChanged.emit()
+
     @Slot(str)
     def submitFileNumber(self, typed: str) -> None:
         """The citizen typed their file number and continued."""
@@ -396,7 +438,9 @@ class KioskViewModel(QObject):
         self._save_error = ""
         self._emit_all()
         try:
-            self._outbox_key = self._desk.save(self._journey.session.id, record)
+            self._outbox_key = self._desk.save(
+                self._journey.session.id, record, self._journey.attachments()
+            )
         except Exception as err:
             # Whatever broke, the citizen was promised nothing; a full disk has
             # its own message, as an agent can take over until it is freed.
@@ -433,6 +477,8 @@ class KioskViewModel(QObject):
         for hook in self._wipe_hooks:
             hook()
         self._journey.wipe()
+        self._scans.clear()
+        self.scanChanged.emit()
         self._reset_outcome()
         self._countdown = -1
         # The next citizen starts from the standard display.

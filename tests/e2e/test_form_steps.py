@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.ui.harness import RunningKiosk
+from peripherals.camera.simulator import SimulatedDocumentCamera
 
 
 def test_the_email_step_appears_only_for_delivery_by_email(offline_kiosk: RunningKiosk) -> None:
@@ -28,3 +29,35 @@ def test_the_email_step_appears_only_for_delivery_by_email(offline_kiosk: Runnin
     session = offline_kiosk.services.journey.session
     assert "email" not in session.values  # nothing kept of a step that no longer applies
     assert not any("camille" in text for text in d.texts())
+
+
+def test_a_scan_that_fails_says_why_and_the_next_one_works(
+    offline_kiosk: RunningKiosk,
+) -> None:
+    d = offline_kiosk.driver
+    camera = offline_kiosk.services.document_camera
+    assert isinstance(camera, SimulatedDocumentCamera)
+    status = "scanStatus_proof_of_address"
+
+    async def journey() -> None:
+        await d.tap("attractTouchArea")
+        await d.tap("languageEn")
+        await d.tap("service_licence-address")
+        await d.tap("privacyAccept")
+        await d.tap("demoCardButton")
+        await d.screen("formScreen")
+        camera.lose_camera()
+        await d.tap("scan_proof_of_address")
+        await d.wait_for(
+            lambda: "out of order" in str((d.find(status) or d.window).property("text")),
+            "the camera's fault, in words",
+        )
+        camera.restore_camera()
+        await d.tap("scan_proof_of_address")
+        await d.wait_for(
+            lambda: "Page scanned" in str((d.find(status) or d.window).property("text")),
+            "the page",
+        )
+
+    offline_kiosk.run(journey())
+    assert offline_kiosk.services.journey.session.documents.keys() == {"proof_of_address"}

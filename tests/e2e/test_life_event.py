@@ -40,13 +40,20 @@ def test_moving_reaches_both_agencies_once_with_the_address_typed_once(
     references = kiosk.run(journey())
 
     assert len(set(references)) == 2
-    records = {t["record"]["reference"]: t["record"] for t in staff_listing(backend_server)}  # type: ignore[index]
+    listing = staff_listing(backend_server)
+    records = {t["record"]["reference"]: t["record"] for t in listing}  # type: ignore[index]
     assert sorted(records) == sorted(references)  # each once, nothing else
     city, licence = (records[reference] for reference in references)
     assert (city["service_id"], licence["service_id"]) == ("change-of-address", "licence-address")
     assert city["agency_id"] != licence["agency_id"]
     assert city["fields"]["street"] == licence["fields"]["street"] == SAMPLE_STREET
     assert licence["fields"]["postal_code"] == "H2X 1Y4"
+    # The proof of address scanned at the kiosk came along, tied to its field by its hash.
+    [licence_item] = [t for t in listing if t["record"]["reference"] == references[1]]  # type: ignore[index]
+    [page] = licence_item["attachments"]  # type: ignore[index]
+    assert licence["fields"]["proof_of_address"] == f"sha256:{page['sha256']}"
+    assert page["media_type"] == "image/jpeg"
+    assert "proof_of_address" not in city["fields"]
     # The address was typed for the first agency only.
     assert typed == ["field_street", "field_city", "field_postal_code"]
     receipts = sorted(kiosk.services.settings.devices.printer_spool_dir.glob("*.pdf"))

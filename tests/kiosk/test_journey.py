@@ -172,6 +172,7 @@ def test_a_life_event_crosses_agencies_and_asks_the_address_once() -> None:
     assert j.session.reference is None
     j.set_value("vehicles", "all")
     j.set_value("licence_consent", "yes")
+    j.attach_document("proof_of_address", b"\xff\xd8 a scanned bill \xff\xd9")
     assert j.submit_form(), j.session.errors
     licence = j.confirm("VG-AAAA-0002")
     j.saved()
@@ -182,6 +183,8 @@ def test_a_life_event_crosses_agencies_and_asks_the_address_once() -> None:
     assert city.agency_id != licence.agency_id
     assert city.fields["street"] == licence.fields["street"]
     assert j.session.references == ["VG-AAAA-0001", "VG-AAAA-0002"]
+    [page] = j.attachments()
+    assert licence.fields["proof_of_address"] == f"sha256:{page.sha256}"
 
 
 def test_a_service_that_needs_an_agent_goes_to_a_person_not_a_form() -> None:

@@ -31,7 +31,8 @@ Column {
         width: parent.width
         sourceComponent: root.field.kind === "choice" ? choiceEditor
                        : root.field.kind === "date" ? dateEditor
-                       : root.field.kind === "consent" ? consentEditor : textEditor
+                       : root.field.kind === "consent" ? consentEditor
+                       : root.field.kind === "document" ? documentEditor : textEditor
     }
     Row {
         visible: root.error !== ""
@@ -49,6 +50,59 @@ Column {
             font.bold: true
             Accessible.role: Accessible.AlertMessage
             Accessible.name: text
+        }
+    }
+
+    Component {
+        id: documentEditor
+        // The page under the document camera: scanned on request, shown, sent with the form.
+        Row {
+            readonly property string scan: vm.scans[root.field.id] || ""
+            readonly property bool scanning: scan === "scanning"
+            spacing: Theme.px(28)
+            Rectangle {
+                width: Theme.px(180); height: Theme.px(240)
+                color: Theme.surface; radius: Theme.px(8)
+                border.width: Theme.px(2); border.color: Theme.border
+                Image {
+                    objectName: "scanPreview_" + root.field.id
+                    anchors.fill: parent; anchors.margins: Theme.px(6)
+                    fillMode: Image.PreserveAspectFit
+                    source: root.field.preview
+                    sourceSize.width: width; sourceSize.height: height
+                    Accessible.role: Accessible.Graphic
+                    Accessible.name: root.field.preview !== "" ? vm.strings["form.scanned"] : vm.strings["form.scan_hint"]
+                }
+                Image {
+                    visible: root.field.preview === ""
+                    anchors.centerIn: parent
+                    source: "icons/document-" + Theme.iconOnSurface + ".svg"
+                    width: Theme.px(72); height: width; sourceSize.width: width; sourceSize.height: width
+                }
+            }
+            Column {
+                anchors.verticalCenter: parent.verticalCenter
+                spacing: Theme.px(16)
+                width: root.width - Theme.px(208)
+                Text {
+                    objectName: "scanStatus_" + root.field.id
+                    width: parent.width; wrapMode: Text.WordWrap
+                    text: parent.parent.scanning ? vm.strings["form.scanning"]
+                        : parent.parent.scan !== "" ? parent.parent.scan
+                        : root.field.preview !== "" ? vm.strings["form.scanned"] : vm.strings["form.scan_hint"]
+                    font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(26)
+                    font.bold: parent.parent.scan !== "" && !parent.parent.scanning
+                    color: parent.parent.scan !== "" && !parent.parent.scanning ? Theme.error : Theme.text
+                }
+                KioskButton {
+                    objectName: "scan_" + root.field.id
+                    enabled: !parent.parent.scanning
+                    kind: root.field.preview !== "" ? "secondary" : "primary"
+                    icon: "document"
+                    text: root.field.preview !== "" ? vm.strings["form.scan_again"] : vm.strings["form.scan"]
+                    onClicked: vm.scanDocument(root.field.id)
+                }
+            }
         }
     }
 
