@@ -7,29 +7,30 @@ own settings, so the app under test is the app that ships.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
 from kiosk.call_desk import CallDesk, CallEngine
 from kiosk.catalogue import load_catalogue
 from kiosk.config import KioskSettings
+from kiosk.document_camera import DocumentCameraSlot
 from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
 from kiosk.service_events import ServiceEventLog
 from kiosk.submission import SubmissionDesk
-from kiosk.video_counter import VideoCounter, build_video_counter, document_camera
 from offline_queue.outbox import Outbox, OutboxError
 from offline_queue.sync import SyncWorker, make_backend_client
-from peripherals.camera.errors import CameraError
-from peripherals.camera.protocol import DocumentCamera
 from peripherals.card import CardReader
 from peripherals.card.simulator import SimulatedCardReader
 from peripherals.printer import Printer
 from peripherals.printer.simulator import SimulatedPrinter
+
+if TYPE_CHECKING:
+    from kiosk.video_counter import VideoCounter
 
 log = logging.getLogger(__name__)
 REQUEST_DEADLINE_TIMEOUTS = 3
@@ -54,7 +55,7 @@ class KioskServices:
     sync_worker: SyncWorker
     desk: SubmissionDesk
     events: ServiceEventLog
-    document_camera: DocumentCamera
+    document_camera: DocumentCameraSlot
     call_desk: CallDesk = field(default_factory=CallDesk)
     # None when the kiosk has no video counter configured: "talk to a person" then
     # says where the nearest desk and phone line are.
@@ -74,8 +75,7 @@ class KioskServices:
             await self.video.aclose()
         await self.card_reader.close()
         await self.printer.close()
-        with contextlib.suppress(CameraError):
-            await self.document_camera.close()
+        await self.document_camera.close()
         await self.client.aclose()
         self.outbox.close()
         self.events.close()
@@ -192,20 +192,21 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         on_saved=worker.poke,
     )
     call_desk = CallDesk()
-    camera = document_camera(settings.devices)
-    video = (
-        build_video_counter(
+    camera = DocumentCameraSlot(settings.devices)
+    video = None
+    if settings.video.enabled:
+        # Imported only when configured: aiortc and PyAV weigh about 70 MB.
+        from kiosk.video_counter import build_video_counter
+
+        video = build_video_counter(
             settings,
             desk=call_desk,
             journey=journey,
             strings=strings,
             printer=printer,
-            camera=camera,
+            camera=camera.get(),
             token=token,
         )
-        if settings.video.enabled
-        else None
-    )
     return KioskServices(
         call_desk=call_desk,
         video=video,

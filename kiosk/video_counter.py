@@ -11,14 +11,11 @@ from dataclasses import dataclass
 
 from kiosk.call_desk import CallDesk
 from kiosk.call_engine import VideoCallEngine, journey_context
-from kiosk.config import DevicesSection, KioskSettings, VideoSection
+from kiosk.config import KioskSettings, VideoSection
 from kiosk.i18n import Strings
 from kiosk.journey import Journey
-from peripherals.camera.adapter import OpenCvDocumentCamera
 from peripherals.camera.errors import CameraError
 from peripherals.camera.protocol import DocumentCamera
-from peripherals.camera.simulator import SimulatedDocumentCamera
-from peripherals.camera.sources import V4l2Source
 from peripherals.printer import Printer
 from video.call import Call
 from video.hub_client import HubClient
@@ -74,20 +71,6 @@ def face_camera(video: VideoSection) -> PacedVideoTrack:
     if source == "synthetic":
         return SyntheticCameraTrack(fmt)
     return OpenCvCameraTrack(int(source) if source.isdigit() else source, fmt)
-
-
-def document_camera(devices: DevicesSection) -> DocumentCamera:
-    """The document camera the configuration names (the simulator shows a sample page)."""
-    size = devices.document_camera_size
-    if devices.document_camera == "v4l2":
-        if size is None:
-            return OpenCvDocumentCamera(V4l2Source(devices.document_camera_index))
-        width, height = size
-        source = V4l2Source(devices.document_camera_index, width=width, height=height)
-        return OpenCvDocumentCamera(source)
-    camera = SimulatedDocumentCamera() if size is None else SimulatedDocumentCamera(frame_size=size)
-    camera.lay_document(page=1)
-    return camera
 
 
 def build_video_counter(

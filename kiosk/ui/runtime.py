@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
@@ -23,12 +23,14 @@ from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk.services import KioskServices
-from kiosk.ui.audio import QtMicrophone, QtSpeaker
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
 from kiosk.ui.speech import ReadAloud
 from kiosk.ui.video_view import VideoView
 from kiosk.ui.viewmodel import KioskViewModel
+
+if TYPE_CHECKING:
+    from kiosk.ui.audio import QtMicrophone, QtSpeaker
 
 log = logging.getLogger(__name__)
 QML_MAIN = Path(__file__).parent / "qml" / "Main.qml"
@@ -82,7 +84,7 @@ class KioskUi:
             inactivity=services.inactivity,
             thank_you_s=services.settings.kiosk.thank_you_s,
             events=services.events,
-            document_camera=services.document_camera,
+            document_camera=services.document_camera.get,
         )
         services.sync_worker.add_listener(self.vm.on_sync_status)
         self.call = CallViewModel(
@@ -113,6 +115,9 @@ class KioskUi:
         self._speaker: QtSpeaker | None = None
         self._microphone: QtMicrophone | None = None
         if services.video is not None:
+            # Only with a video counter: the call's audio tracks bring aiortc and PyAV.
+            from kiosk.ui.audio import QtMicrophone, QtSpeaker
+
             services.video.engine.show_frames_on(self.call.show_frame)
             if services.settings.video.audio == "system":
                 self._speaker = QtSpeaker.open()

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
@@ -35,10 +35,12 @@ from offline_queue.outbox import Outbox, OutboxFullError
 from offline_queue.schemas import TransactionRecord
 from offline_queue.sync import SyncStatus
 from peripherals.camera.errors import CameraError
-from peripherals.camera.protocol import DocumentCamera
 from peripherals.card import CardEvent, CardEventKind, CardReader
 from peripherals.card.errors import CardError
 from peripherals.card.simulator import SimulatedCardReader
+
+if TYPE_CHECKING:
+    from peripherals.camera.protocol import DocumentCamera
 
 log = logging.getLogger(__name__)
 TICK_MS = 250  # countdown refresh; a quarter second reads as smooth seconds
@@ -75,7 +77,7 @@ class KioskViewModel(QObject):
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] = date.today,
         events: ServiceEventLog | None = None,
-        document_camera: DocumentCamera | None = None,
+        document_camera: Callable[[], DocumentCamera] | None = None,
     ) -> None:
         super().__init__()
         self._journey = journey
@@ -91,7 +93,7 @@ class KioskViewModel(QObject):
         self._today = today
         self._tasks: set[asyncio.Task[None]] = set()
         self._events = events
-        self._camera = document_camera
+        self._camera = document_camera  # built on first use (it loads OpenCV)
         self._scans: dict[str, str] = {}  # field id -> "scanning", or the error shown
         self._reset_outcome()
         self._countdown = -1
@@ -356,7 +358,7 @@ class KioskViewModel(QObject):
             return
         self._scans[field_id] = SCANNING
         self.scanChanged.emit()
-        self._spawn(self._scan(field_id, self._camera))
+        self._spawn(self._scan(field_id, self._camera()))
 
     async def _scan(self, field_id: str, camera: DocumentCamera) -> None:
         try:

@@ -35,7 +35,7 @@ def test_a_scan_that_fails_says_why_and_the_next_one_works(
     offline_kiosk: RunningKiosk,
 ) -> None:
     d = offline_kiosk.driver
-    camera = offline_kiosk.services.document_camera
+    camera = offline_kiosk.services.document_camera.get()
     assert isinstance(camera, SimulatedDocumentCamera)
     status = "scanStatus_proof_of_address"
 

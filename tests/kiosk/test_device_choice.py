@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_settings
+from kiosk.document_camera import build_document_camera
 from kiosk.services import build_card_reader
-from kiosk.video_counter import document_camera
 from peripherals.camera.simulator import FRAME_SIZE as SIMULATOR_FRAME_SIZE
 from peripherals.camera.simulator import SimulatedDocumentCamera
 from peripherals.card import SimulatedCardReader
@@ -53,7 +53,7 @@ def test_pcsc_is_chosen_by_configuration(tmp_path: Path) -> None:
 
 
 def test_the_document_camera_size_is_configurable() -> None:
-    default = document_camera(load_settings(None, environ={}).devices)
+    default = build_document_camera(load_settings(None, environ={}).devices)
     assert isinstance(default, SimulatedDocumentCamera)
     assert default.desk.frame_size == SIMULATOR_FRAME_SIZE
     settings = load_settings(
@@ -63,7 +63,7 @@ def test_the_document_camera_size_is_configurable() -> None:
             "VG_KIOSK__DEVICES__DOCUMENT_CAMERA_HEIGHT": "2160",
         },
     )
-    camera = document_camera(settings.devices)
+    camera = build_document_camera(settings.devices)
     assert isinstance(camera, SimulatedDocumentCamera)
     assert camera.desk.frame_size == (3840, 2160)
 
