@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from aiortc import RTCPeerConnection, RTCRtpSender
 from aiortc.stats import RTCRemoteInboundRtpStreamStats
@@ -17,6 +18,15 @@ from video.settings import CallSettings
 
 _log = logging.getLogger(__name__)
 SAMPLE_PERIOD_S = 1.0
+# A link's first seconds cost what the call itself will not (DTLS, encoders starting
+# on key frames, the document camera warming up): CPU read then is no reason to
+# send a smaller picture for the rest of the call.
+CPU_WARMUP_S = 6.0
+
+
+def settled(sample: Sample, link_age_s: float) -> Sample:
+    """``sample`` as adaptation should read it, ``link_age_s`` into a connection."""
+    return replace(sample, cpu=None) if link_age_s < CPU_WARMUP_S else sample
 
 
 class CpuMeter:
@@ -110,6 +120,7 @@ class QualityController:
     async def run(self, pc: RTCPeerConnection) -> None:
         """Sample ``pc`` every second and adapt, until cancelled."""
         cpu = CpuMeter()
+        started = time.monotonic()
         while True:
             await asyncio.sleep(SAMPLE_PERIOD_S)
             try:
@@ -117,6 +128,7 @@ class QualityController:
             except Exception:  # a closing pc: stats are best effort
                 _log.debug("stats unavailable", exc_info=True)
                 continue
+            sample = settled(sample, time.monotonic() - started)
             state, reason = decide(self.state, sample, self._policy)
             changed = state.level is not self.state.level
             self.state = state

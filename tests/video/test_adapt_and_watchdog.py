@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from video.adapt import AdaptState, Policy, Sample, decide
 from video.channel import QualityLevel
+from video.quality import CPU_WARMUP_S, settled
 from video.watchdog import LinkActivity, backoff_s, dead_link_reason
 
 BAD = Sample(loss=0.2, rtt_s=0.05, cpu=0.3)
@@ -67,6 +68,22 @@ def activity(**changes: object) -> LinkActivity:
 
 def verdict(act: LinkActivity, now: float) -> str | None:
     return dead_link_reason(act, now, media_timeout_s=2.0, first_media_timeout_s=10.0)
+
+
+def test_a_busy_start_does_not_shrink_the_picture_for_the_whole_call() -> None:
+    state = AdaptState()
+    busy = Sample(loss=0.0, cpu=1.2)
+    for second in range(int(CPU_WARMUP_S)):
+        state, reason = decide(state, settled(busy, link_age_s=float(second)))
+        assert reason is None
+    assert state.level is QualityLevel.FULL
+    # Past the warm-up, a processor that stays busy is a reason to send less.
+    for second in range(3):
+        state, reason = decide(state, settled(busy, link_age_s=CPU_WARMUP_S + second))
+    assert (state.level, reason) == (QualityLevel.REDUCED, "cpu")
+    # Loss counts from the first second: the warm-up is about the processor only.
+    lossy = Sample(loss=0.3)
+    assert settled(lossy, link_age_s=0.0) == lossy
 
 
 def test_watchdog_verdicts() -> None:
