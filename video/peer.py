@@ -18,6 +18,7 @@ from typing import Any
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from video.encoder import install as install_encoder
 from video.media import TrackTap
 from video.receiver import AudioSink, RemoteVideo, play_audio
 from video.settings import CallSettings
@@ -43,6 +44,7 @@ class PeerLink:
         audio_sink: AudioSink,
         on_media: Callable[[], None],
     ) -> None:
+        install_encoder()  # VP8 at the speed a kiosk can afford (video/encoder.py)
         self.pc = RTCPeerConnection(settings.rtc_configuration())
         self.connected = asyncio.Event()
         self.failed = asyncio.Event()
