@@ -42,6 +42,7 @@ bench: apt $(STAMP)
 	$(BIN)/python bench/queue.py
 	$(BIN)/python bench/peripherals.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/call.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ui.py
 
 screenshots: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
