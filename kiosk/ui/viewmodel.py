@@ -8,7 +8,6 @@ exposes plain data from :mod:`kiosk.presenters` to QML.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -29,12 +28,12 @@ from kiosk.journey import (
 )
 from kiosk.qr import qr_data_url
 from kiosk.reference import new_reference
+from kiosk.scanning import ScanError, scan_page
 from kiosk.service_events import EventKind, ServiceEventLog
 from kiosk.submission import SubmissionDesk
 from offline_queue.outbox import Outbox, OutboxFullError
 from offline_queue.schemas import TransactionRecord
 from offline_queue.sync import SyncStatus
-from peripherals.camera.errors import CameraError
 from peripherals.card import CardEvent, CardEventKind, CardReader
 from peripherals.card.errors import CardError
 from peripherals.card.simulator import SimulatedCardReader
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 TICK_MS = 250  # countdown refresh; a quarter second reads as smooth seconds
 TEXT_SCALES = (1.0, 1.2, 1.4)  # beyond 1.4 the two-column form no longer fits 1080p
 SCANNING = "scanning"
-SCAN_TIMEOUT_S = 20.0  # long enough to lay a page flat; then the citizen is told why not
 
 
 class KioskViewModel(QObject):
@@ -362,24 +360,16 @@ class KioskViewModel(QObject):
 
     async def _scan(self, field_id: str, camera: DocumentCamera) -> None:
         try:
-            await camera.new_document()  # the citizen asked: this sheet, even if seen before
-            await camera.start()
-            async with asyncio.timeout(SCAN_TIMEOUT_S):
-                page = await camera.next_page()  # taken once the page is steady and sharp
-        except TimeoutError:
-            self._scans[field_id] = self._strings.text("error.camera.no_page", self._lang)
-        except CameraError as err:
-            self._scans[field_id] = self._strings.text(f"error.{err.code}", self._lang)
+            jpeg = await scan_page(camera)
+        except ScanError as failure:
+            self._scans[field_id] = self._strings.text(failure.key, self._lang)
         else:
             if self._journey.step is Step.FORM:
-                self._journey.attach_document(field_id, page.jpeg)
+                self._journey.attach_document(field_id, jpeg)
             self._scans.pop(field_id, None)
             self.fieldsChanged.emit()
             self.errorsChanged.emit()
         finally:
-            # The camera watches the desk only while a citizen scans.
-            with contextlib.suppress(CameraError):
-                await camera.stop()
             self.scanChanged.emit()
 
     @Slot(str)
