@@ -228,6 +228,30 @@ async def walk_change_of_address(
     return reference
 
 
+async def open_tile(d: KioskDriver, language: str, tile: str) -> None:
+    """From the attract screen, in ``language``, touch the services screen's ``tile``."""
+    await d.screen("attractScreen")
+    await d.tap("attractTouchArea")
+    await d.tap("languageFr" if language == "fr" else "languageEn")
+    await d.screen("serviceScreen")
+    await d.tap(tile)
+
+
+async def open_form(d: KioskDriver, language: str, service_id: str) -> None:
+    """From the attract screen to ``service_id``'s form, identified by the demo card."""
+    await open_tile(d, language, f"service_{service_id}")
+    await d.tap("privacyAccept")
+    await d.screen("identifyScreen")
+    await d.tap("demoCardButton")
+    await d.screen("formScreen")
+
+
+async def _finish_without_feedback(d: KioskDriver) -> None:
+    await d.screen("feedbackScreen")
+    await d.tap("feedbackSkip")
+    await d.screen("thanksScreen")
+
+
 async def _confirm_and_take_receipt(d: KioskDriver, snapshot: Snapshot, name: str) -> str:
     """From the review: confirm, wait for the receipt, return the reference shown."""
     await d.tap("reviewConfirm")
@@ -250,11 +274,7 @@ async def walk_moving(
     """The "I am moving" life event: the city's change of address, then the driver
     licence's, for another agency, with the address given once. Returns both references.
     """
-    await d.screen("attractScreen")
-    await d.tap("attractTouchArea")
-    await d.tap("languageFr" if language == "fr" else "languageEn")
-    await d.screen("serviceScreen")
-    await d.tap("event_moving")
+    await open_tile(d, language, "event_moving")
     await d.tap("privacyAccept")
     await d.screen("identifyScreen")
     await d.tap("demoCardButton")
@@ -285,9 +305,7 @@ async def walk_moving(
     await d.tap("formContinue")
     await d.screen("reviewScreen")
     second = await _confirm_and_take_receipt(d, snapshot, "event-confirmation-2")
-    await d.screen("feedbackScreen")
-    await d.tap("feedbackSkip")
-    await d.screen("thanksScreen")
+    await _finish_without_feedback(d)
     return [first, second]
 
 
@@ -295,10 +313,7 @@ async def walk_other_channels(
     d: KioskDriver, language: str, *, snapshot: Snapshot = _no_snapshot
 ) -> None:
     """A service that needs a person, then one done elsewhere; ends on the thank-you screen."""
-    await d.screen("attractScreen")
-    await d.tap("attractTouchArea")
-    await d.tap("languageFr" if language == "fr" else "languageEn")
-    await d.tap("service_tax-payment-plan")
+    await open_tile(d, language, "service_tax-payment-plan")
     await d.screen("agentScreen")
     await snapshot("agent")
     await d.tap("backButton")
@@ -307,6 +322,4 @@ async def walk_other_channels(
     await d.item("referralQr")
     await snapshot("referral")
     await d.tap("referralDone")
-    await d.screen("feedbackScreen")
-    await d.tap("feedbackSkip")
-    await d.screen("thanksScreen")
+    await _finish_without_feedback(d)

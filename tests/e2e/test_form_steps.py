@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.ui.driver import open_form
 from kiosk.ui.harness import RunningKiosk
 from peripherals.camera.simulator import SimulatedDocumentCamera
 
@@ -10,12 +11,7 @@ def test_the_email_step_appears_only_for_delivery_by_email(offline_kiosk: Runnin
     d = offline_kiosk.driver
 
     async def journey() -> None:
-        await d.tap("attractTouchArea")
-        await d.tap("languageEn")
-        await d.tap("service_copy-of-record")
-        await d.tap("privacyAccept")
-        await d.tap("demoCardButton")
-        await d.screen("formScreen")
+        await open_form(d, "en", "copy-of-record")
         await d.tap("choice_record_type_tax-bill")
         assert d.find("field_email") is None
         await d.tap("choice_delivery_email")
@@ -40,12 +36,7 @@ def test_a_scan_that_fails_says_why_and_the_next_one_works(
     status = "scanStatus_proof_of_address"
 
     async def journey() -> None:
-        await d.tap("attractTouchArea")
-        await d.tap("languageEn")
-        await d.tap("service_licence-address")
-        await d.tap("privacyAccept")
-        await d.tap("demoCardButton")
-        await d.screen("formScreen")
+        await open_form(d, "en", "licence-address")
         camera.lose_camera()
         await d.tap("scan_proof_of_address")
         await d.wait_for(

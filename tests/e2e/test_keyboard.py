@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
 
-from kiosk.ui.driver import KioskDriver, is_shown, iter_items
+from kiosk.ui.driver import KioskDriver, is_shown, iter_items, open_form
 from kiosk.ui.harness import RunningKiosk
 
 
@@ -34,12 +34,7 @@ def test_typing_on_the_screen_keyboard_in_both_languages(offline_kiosk: RunningK
     d = offline_kiosk.driver
 
     async def journey() -> None:
-        await d.tap("attractTouchArea")
-        await d.tap("languageFr")
-        await d.tap("service_change-of-address")
-        await d.tap("privacyAccept")
-        await d.tap("demoCardButton")
-        await d.screen("formScreen")
+        await open_form(d, "fr", "change-of-address")
         await d.tap("field_street")
         keyboard = await d.item("keyboard")  # shown once a field is touched
         for field in ("field_street", "field_postal_code"):

@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QUrl
 
 from kiosk.journey import Step
-from kiosk.ui.driver import SAMPLE_CITY, SAMPLE_STREET, walk_change_of_address
+from kiosk.ui.driver import SAMPLE_CITY, SAMPLE_STREET, open_form, walk_change_of_address
 from kiosk.ui.harness import RunningKiosk
 from peripherals.card import SAMPLE_HOLDER, format_file_number
 
@@ -88,12 +88,7 @@ def test_an_abandoned_session_is_wiped_after_a_visible_countdown(
     seen: list[str] = []
 
     async def abandon() -> None:
-        await d.tap("attractTouchArea")
-        await d.tap("languageEn")
-        await d.tap("service_change-of-address")
-        await d.tap("privacyAccept")
-        await d.tap("demoCardButton")
-        await d.screen("formScreen")
+        await open_form(d, "en", "change-of-address")
         await d.type_into("field_street", SAMPLE_STREET)
         await d.type_into("field_city", SAMPLE_CITY)
         # The citizen walks away: first the warning with its countdown...
