@@ -66,6 +66,7 @@ class FieldKind(StrEnum):
     CHOICE = "choice"
     CONSENT = "consent"  # a box the citizen ticks: required means it must be ticked
     DOCUMENT = "document"  # a page scanned with the document camera, sent as an attachment
+    SIGNATURE = "signature"  # drawn with a finger on the screen, sent as a PNG attachment
 
 
 class Condition(CatalogueModel):

@@ -36,7 +36,10 @@ def check_field(spec: FieldSpec, raw: str, today: date) -> FieldCheck:
     if spec.kind is FieldKind.CONSENT:
         return _check_consent(spec, value)
     if not value:
-        return FieldCheck("", "form.error.required" if spec.required else None)
+        # A missing scan or signature says what to do, not only that it is missing.
+        wanting = spec.kind in (FieldKind.DOCUMENT, FieldKind.SIGNATURE)
+        missing = f"form.error.{spec.kind.value}" if wanting else "form.error.required"
+        return FieldCheck("", missing if spec.required else None)
     if len(value) > spec.max_length:
         return FieldCheck(value, "form.error.too_long")
     match spec.kind:
@@ -51,9 +54,9 @@ def check_field(spec: FieldSpec, raw: str, today: date) -> FieldCheck:
         case FieldKind.CHOICE:
             known = any(choice.value == value for choice in spec.choices)
             return FieldCheck(value, None if known else "form.error.choice")
-        case FieldKind.DOCUMENT:
+        case FieldKind.DOCUMENT | FieldKind.SIGNATURE:
             ok = _DOCUMENT_REF.match(value)
-            return FieldCheck(value, None if ok else "form.error.document")
+            return FieldCheck(value, None if ok else f"form.error.{spec.kind.value}")
         case FieldKind.TEXT | FieldKind.CONSENT:  # a consent was handled above
             return FieldCheck(value)
 

@@ -59,6 +59,8 @@ _BACK = {
 # The steps a citizen sees in the step indicator (1 of 4 ...).
 VISIBLE_STEPS = (Step.SERVICE, Step.IDENTIFY, Step.FORM, Step.REVIEW)
 SATISFACTION_SCORES = range(1, 6)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_SIGNATURE_BYTES = 1_000_000
 
 
 class FeedbackReason(StrEnum):
@@ -104,8 +106,8 @@ class CitizenSession:
     references: list[str] = field(default_factory=list)  # one per saved transaction
     satisfaction: int | None = None
     feedback_reason: FeedbackReason | None = None
-    # Pages scanned for the current service, by field (JPEG): sent as attachments.
-    documents: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # Pages scanned and signatures drawn for the current service, by field.
+    documents: dict[str, NewAttachment] = field(default_factory=dict, repr=False)
 
     @property
     def path_position(self) -> int:
@@ -226,21 +228,28 @@ class Journey:
 
     def attach_document(self, field_id: str, jpeg: bytes) -> None:
         """A page scanned for ``field_id``: the field names it by its hash."""
+        self._attach(field_id, FieldKind.DOCUMENT, NewAttachment("image/jpeg", jpeg))
+
+    def attach_signature(self, field_id: str, png: bytes) -> None:
+        """The citizen's signature, drawn for ``field_id`` (a PNG)."""
+        if not png.startswith(PNG_MAGIC) or len(png) > MAX_SIGNATURE_BYTES:
+            raise JourneyError("a signature is a PNG of at most 1 MB")
+        self._attach(field_id, FieldKind.SIGNATURE, NewAttachment("image/png", png))
+
+    def _attach(self, field_id: str, kind: FieldKind, attachment: NewAttachment) -> None:
         self._expect(Step.FORM)
-        spec = self.service.field(field_id)
-        if spec.kind is not FieldKind.DOCUMENT:
-            raise JourneyError(f"{field_id} is not a document field")
-        attachment = NewAttachment("image/jpeg", jpeg)
-        self.session.documents[field_id] = jpeg
+        if self.service.field(field_id).kind is not kind:
+            raise JourneyError(f"{field_id} is not a {kind.value} field")
+        self.session.documents[field_id] = attachment
         self.set_value(field_id, f"sha256:{attachment.sha256}")
 
     def attachments(self) -> list[NewAttachment]:
-        """The scanned pages the current service's answers refer to."""
+        """The scans and signatures the current service's answers refer to."""
         values = self.session.values
         return [
-            NewAttachment("image/jpeg", jpeg)
-            for field_id, jpeg in self.session.documents.items()
-            if values.get(field_id, "").startswith("sha256:")
+            attachment
+            for field_id, attachment in self.session.documents.items()
+            if values.get(field_id) == f"sha256:{attachment.sha256}"
         ]
 
     def submit_form(self) -> bool:
@@ -307,7 +316,8 @@ class Journey:
         shared = {
             spec.id
             for spec in self.catalogue.service(following).fields
-            if spec.kind is not FieldKind.DOCUMENT  # a page proves one request, scan again
+            # A page proves one request, and a signature signs one: asked again.
+            if spec.kind not in (FieldKind.DOCUMENT, FieldKind.SIGNATURE)
         }
         self.session.values = {k: v for k, v in self.session.values.items() if k in shared}
         self.session.documents.clear()

@@ -14,12 +14,14 @@ from kiosk.dates import format_date
 from kiosk.forms import CONSENT_GIVEN
 from kiosk.i18n import Language, Strings
 from kiosk.journey import CitizenSession, FeedbackReason
+from offline_queue.items import NewAttachment
 from offline_queue.schemas import IdentityMethod
 from peripherals.card.file_number import format_file_number
 
 UiValue = str | bool | int | list[dict[str, str]]
 # What a scanned page reads as on the review and the receipt (its hash means nothing to a citizen).
 _SCANNED: dict[Language, str] = {"fr": "1 page numérisée", "en": "1 page scanned"}
+_SIGNED: dict[Language, str] = {"fr": "Signé à l'écran", "en": "Signed on screen"}
 UiRow = dict[str, UiValue]
 
 
@@ -113,9 +115,12 @@ def form_fields(service: Service, session: CitizenSession, today: date) -> list[
     return rows
 
 
-def _preview(jpeg: bytes | None) -> str:
-    """A scanned page as a data URL for the screen (it lives only in the session)."""
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii") if jpeg else ""
+def _preview(attachment: NewAttachment | None) -> str:
+    """A scan or a signature as a data URL for the screen (it lives only in the session)."""
+    if attachment is None:
+        return ""
+    data = base64.b64encode(attachment.data).decode("ascii")
+    return f"data:{attachment.media_type};base64,{data}"
 
 
 def _offset(today: date, days: int | None) -> str:
@@ -163,4 +168,6 @@ def display_value(service: Service, field_id: str, value: str, language: Languag
         return "✓" if value == CONSENT_GIVEN else ""
     if spec.kind is FieldKind.DOCUMENT:
         return _SCANNED[language] if value else ""
+    if spec.kind is FieldKind.SIGNATURE:
+        return _SIGNED[language] if value else ""
     return value

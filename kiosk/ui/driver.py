@@ -115,6 +115,25 @@ class KioskDriver:
             )
         )
 
+    async def draw(self, name: str, stroke: list[tuple[float, float]]) -> None:
+        """Draw one finger stroke on the item called ``name`` (points as fractions of it)."""
+        item = await self.item(name)
+        self.reveal(item)
+        await self.settle()
+        points = [
+            item.mapToScene(QPointF(x * item.width(), y * item.height())).toPoint()
+            for x, y in stroke
+        ]
+
+        def gesture() -> None:
+            left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+            QTest.mousePress(self.window, left, none, points[0])
+            for point in points[1:]:
+                QTest.mouseMove(self.window, point, 10)
+            QTest.mouseRelease(self.window, left, none, points[-1])
+
+        await self._outside_task(gesture)
+
     async def type_into(self, name: str, text: str) -> None:
         """Touch a field and type ``text`` on the keyboard."""
         await self.tap(name)
@@ -166,6 +185,8 @@ Snapshot = Callable[[str], Awaitable[None]]
 SAMPLE_STREET = "125, rue des Érables"
 SAMPLE_CITY = "Lac-Beauport"
 SAMPLE_POSTAL_CODE = "h2x1y4"
+# A signature's stroke, as fractions of the pad: a loop and a long tail.
+SAMPLE_SIGNATURE = [(0.1, 0.6), (0.2, 0.3), (0.3, 0.6), (0.35, 0.4), (0.5, 0.7), (0.9, 0.5)]
 
 
 async def _no_snapshot(_name: str) -> None:
@@ -302,6 +323,9 @@ async def walk_moving(
     await d.tap("formContinue")  # the consent is missing: the form says so
     await d.item("error_licence_consent")
     await d.tap("consent_licence_consent")
+    await d.draw("signaturePad_signature", SAMPLE_SIGNATURE)
+    await d.tap("signatureKeep_signature")
+    await snapshot("event-signature")
     await d.tap("formContinue")
     await d.screen("reviewScreen")
     second = await _confirm_and_take_receipt(d, snapshot, "event-confirmation-2")

@@ -8,6 +8,7 @@ exposes plain data from :mod:`kiosk.presenters` to QML.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -371,6 +372,21 @@ class KioskViewModel(QObject):
             self.errorsChanged.emit()
         finally:
             self.scanChanged.emit()
+
+    @Slot(str, str)
+    def sign(self, field_id: str, png_data_url: str) -> None:
+        """The citizen's signature, drawn on the screen (a canvas's PNG data URL)."""
+        prefix = "data:image/png;base64,"
+        if not png_data_url.startswith(prefix):
+            return
+        try:
+            png = base64.b64decode(png_data_url.removeprefix(prefix), validate=True)
+            self._journey.attach_signature(field_id, png)
+        except (ValueError, JourneyError):
+            log.warning("a signature could not be kept", exc_info=True)
+            return
+        self.fieldsChanged.emit()
+        self.errorsChanged.emit()
 
     @Slot(str)
     def submitFileNumber(self, typed: str) -> None:

@@ -50,9 +50,10 @@ def test_moving_reaches_both_agencies_once_with_the_address_typed_once(
     assert licence["fields"]["postal_code"] == "H2X 1Y4"
     # The proof of address scanned at the kiosk came along, tied to its field by its hash.
     [licence_item] = [t for t in listing if t["record"]["reference"] == references[1]]  # type: ignore[index]
-    [page] = licence_item["attachments"]  # type: ignore[index]
-    assert licence["fields"]["proof_of_address"] == f"sha256:{page['sha256']}"
-    assert page["media_type"] == "image/jpeg"
+    pages = {page["media_type"]: page for page in licence_item["attachments"]}  # type: ignore[index]
+    assert sorted(pages) == ["image/jpeg", "image/png"]  # the scan and the signature
+    assert licence["fields"]["proof_of_address"] == f"sha256:{pages['image/jpeg']['sha256']}"
+    assert licence["fields"]["signature"] == f"sha256:{pages['image/png']['sha256']}"
     assert "proof_of_address" not in city["fields"]
     # The address was typed for the first agency only.
     assert typed == ["field_street", "field_city", "field_postal_code"]

@@ -167,6 +167,7 @@ def test_a_life_event_crosses_agencies_and_asks_the_address_once() -> None:
     j.set_value("vehicles", "all")
     j.set_value("licence_consent", "yes")
     j.attach_document("proof_of_address", b"\xff\xd8 a scanned bill \xff\xd9")
+    j.attach_signature("signature", b"\x89PNG\r\n\x1a\n a drawn name")
     assert j.submit_form(), j.session.errors
     licence = j.confirm("VG-AAAA-0002")
     j.saved()
@@ -177,8 +178,9 @@ def test_a_life_event_crosses_agencies_and_asks_the_address_once() -> None:
     assert city.agency_id != licence.agency_id
     assert city.fields["street"] == licence.fields["street"]
     assert j.session.references == ["VG-AAAA-0001", "VG-AAAA-0002"]
-    [page] = j.attachments()
+    page, signature = j.attachments()
     assert licence.fields["proof_of_address"] == f"sha256:{page.sha256}"
+    assert licence.fields["signature"] == f"sha256:{signature.sha256}"
 
 
 def test_a_service_that_needs_an_agent_goes_to_a_person_not_a_form() -> None:
@@ -296,3 +298,20 @@ class JourneyMachine(RuleBasedStateMachine):
 
 
 TestJourneyMachine = JourneyMachine.TestCase
+
+
+def test_a_signature_is_a_png_tied_to_its_field() -> None:
+    j = journey()
+    j.start()
+    j.choose_language("fr")
+    j.choose_service("licence-address")
+    j.accept_privacy()
+    j.identify_with_card(SAMPLE_HOLDER)
+    with pytest.raises(JourneyError):
+        j.attach_signature("signature", b"GIF89a not a png")
+    with pytest.raises(JourneyError):
+        j.attach_signature("street", b"\x89PNG\r\n\x1a\n....")  # not a signature field
+    j.attach_signature("signature", b"\x89PNG\r\n\x1a\n a drawn name")
+    [signature] = j.attachments()
+    assert signature.media_type == "image/png"
+    assert j.session.values["signature"] == f"sha256:{signature.sha256}"

@@ -32,7 +32,8 @@ Column {
         sourceComponent: root.field.kind === "choice" ? choiceEditor
                        : root.field.kind === "date" ? dateEditor
                        : root.field.kind === "consent" ? consentEditor
-                       : root.field.kind === "document" ? documentEditor : textEditor
+                       : root.field.kind === "document" ? documentEditor
+                       : root.field.kind === "signature" ? signatureEditor : textEditor
     }
     Row {
         visible: root.error !== ""
@@ -107,9 +108,78 @@ Column {
     }
 
     Component {
+        id: signatureEditor
+        // A finger on the pad: strokes drawn as they come, kept as a PNG once the
+        // citizen says so; "Clear" starts again.
+        Column {
+            id: pad
+            spacing: Theme.px(16)
+            property var strokes: []
+            property int strokeCount: 0  // a pushed stroke does not notify; this does
+            property bool signed: root.field.preview !== ""
+            Rectangle {
+                width: Math.min(root.width, Theme.px(900)); height: Theme.px(260)
+                color: "#FFFFFF"; radius: Theme.px(10)
+                border.width: Theme.px(2); border.color: Theme.border
+                Image {
+                    visible: pad.signed && pad.strokeCount === 0
+                    anchors.fill: parent
+                    source: root.field.preview
+                    fillMode: Image.PreserveAspectFit
+                }
+                Canvas {
+                    id: canvas
+                    objectName: "signaturePad_" + root.field.id
+                    anchors.fill: parent
+                    Accessible.role: Accessible.Graphic
+                    Accessible.name: root.field.label
+                    onPaint: {
+                        const ctx = getContext("2d")
+                        ctx.clearRect(0, 0, width, height)
+                        ctx.strokeStyle = "#15202B"; ctx.lineWidth = Theme.px(5); ctx.lineCap = "round"
+                        for (const stroke of pad.strokes) {
+                            ctx.beginPath()
+                            stroke.forEach((p, i) => i === 0 ? ctx.moveTo(p.x, p.y) : ctx.lineTo(p.x, p.y))
+                            ctx.stroke()
+                        }
+                    }
+                }
+                MouseArea {
+                    anchors.fill: parent
+                    preventStealing: true  // a stroke is not a scroll of the form
+                    onPressed: (mouse) => { pad.strokes.push([{ x: mouse.x, y: mouse.y }]); pad.strokeCount += 1; canvas.requestPaint() }
+                    onPositionChanged: (mouse) => { pad.strokes[pad.strokes.length - 1].push({ x: mouse.x, y: mouse.y }); canvas.requestPaint() }
+                }
+            }
+            Row {
+                spacing: Theme.px(20)
+                KioskButton {
+                    objectName: "signatureClear_" + root.field.id
+                    kind: "secondary"
+                    text: vm.strings["form.signature_clear"]
+                    onClicked: { pad.strokes = []; pad.strokeCount = 0; canvas.requestPaint() }
+                }
+                KioskButton {
+                    objectName: "signatureKeep_" + root.field.id
+                    enabled: pad.strokeCount > 0
+                    icon: "check"
+                    text: vm.strings["form.signature_keep"]
+                    onClicked: { vm.sign(root.field.id, canvas.toDataURL("image/png")); pad.strokes = []; pad.strokeCount = 0 }
+                }
+            }
+            Text {
+                visible: pad.signed
+                text: vm.strings["form.signature_kept"]
+                font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(26); color: Theme.text
+            }
+        }
+    }
+
+    Component {
         id: consentEditor
         // A large box to tick: the label above says what the citizen agrees to.
-        KioskButton {
+        Row {
+          KioskButton {
             property bool given: root.field.value === "yes"
             objectName: "consent_" + root.field.id
             kind: given ? "primary" : "secondary"
@@ -120,6 +190,7 @@ Column {
             Accessible.checked: given
             Accessible.name: root.field.label
             onClicked: { given = !given; vm.setField(root.field.id, given ? "yes" : ""); speech.say(root.field.label) }
+          }
         }
     }
 

@@ -46,7 +46,7 @@ Screen {
                 // Two columns of short fields; dates and choices get the full width.
                 FieldEditor {
                     field: modelData
-                    width: modelData.kind === "date" || modelData.kind === "choice"
+                    width: ["date", "choice", "consent", "document", "signature"].includes(modelData.kind)
                            ? fields.width : (fields.width - fields.spacing) / 2
                 }
             }
