@@ -100,6 +100,7 @@ class KioskUi:
         self.speech.set_language(services.journey.session.language)
         self.vm.languageChanged.connect(lambda: self.speech.set_language(self.vm.language_code))
         self.vm.add_wipe_hook(self.speech.reset)
+        self.vm.add_wipe_hook(self._forget_caches)
         self.engine = QQmlApplicationEngine()
         self.engine.rootContext().setContextProperty("speech", self.speech)
         self.engine.rootContext().setContextProperty("vm", self.vm)
@@ -132,6 +133,14 @@ class KioskUi:
             app.installEventFilter(self._activity)
             if self._demo.active:
                 app.installEventFilter(self._demo)
+
+    def _forget_caches(self) -> None:
+        """At the wipe: the keyboard's word state and unused scene resources go too."""
+        input_method = QGuiApplication.inputMethod()
+        if input_method is not None:
+            input_method.reset()
+        self.engine.trimComponentCache()
+        self.window.releaseResources()
 
     def close(self) -> None:
         """Tear the screens and the view model down, now, on this (the UI) thread.

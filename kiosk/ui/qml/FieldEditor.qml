@@ -70,6 +70,7 @@ Column {
                     anchors.fill: parent; anchors.margins: Theme.px(6)
                     fillMode: Image.PreserveAspectFit
                     source: root.field.preview
+                    cache: false  // a citizen's page or signature must not outlive their screen
                     sourceSize.width: width; sourceSize.height: height
                     Accessible.role: Accessible.Graphic
                     Accessible.name: root.field.preview !== "" ? vm.strings["form.scanned"] : vm.strings["form.scan_hint"]
@@ -125,6 +126,7 @@ Column {
                     visible: pad.signed && pad.strokeCount === 0
                     anchors.fill: parent
                     source: root.field.preview
+                    cache: false  // a citizen's page or signature must not outlive their screen
                     fillMode: Image.PreserveAspectFit
                 }
                 Canvas {
