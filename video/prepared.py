@@ -10,7 +10,6 @@ at once and the agent sees the citizen sooner.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -97,10 +96,13 @@ class OfferPreparation:
 async def _drop(task: asyncio.Task[PreparedOffer]) -> None:
     if not task.done():
         task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        try:
-            prepared = await task
-        except Exception as err:  # a failed gathering: the next attempt starts afresh
-            _log.info("the prepared offer failed: %s", err)
-            return
-        await prepared.link.close()
+    # wait() lets a cancellation of the caller through, unlike awaiting ``task``
+    # under a blanket suppress of CancelledError would.
+    await asyncio.wait({task})
+    if task.cancelled():
+        return
+    failure = task.exception()
+    if failure is not None:  # a failed gathering: the next attempt starts afresh
+        _log.info("the prepared offer failed: %s", failure)
+        return
+    await task.result().link.close()
