@@ -81,6 +81,8 @@ class CallView:
     error_code: str = ""
     outcome: str = ""
     share_context: bool = False
+    # The agent saw the citizen step away: the screen is covered until they touch it.
+    curtain: bool = False
 
 
 class CallEngine(Protocol):
@@ -100,6 +102,9 @@ class CallEngine(Protocol):
 
     def set_muted(self, *, microphone: bool, camera: bool) -> None:
         """Stop or resume sending the microphone and the camera."""
+
+    def lift_curtain(self) -> None:
+        """The citizen is back and touched the curtain: tell the agent."""
 
 
 @dataclass
@@ -184,6 +189,15 @@ class CallDesk:
             CallPhase.CONNECTED,
             CallPhase.RECONNECTING,
         )
+
+    @property
+    def curtained(self) -> bool:
+        """Whether the citizen's screen is covered (only ever during a call)."""
+        return self.view.curtain and self.in_call
+
+    def curtain(self, on: bool) -> None:
+        """The agent covered the screen (the citizen stepped away), or it was lifted."""
+        self._set(replace(self.view, curtain=on))
 
     def wipe(self) -> None:
         """Forget the call: captions, pushed links and the callback go with the session."""

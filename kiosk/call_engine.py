@@ -21,7 +21,7 @@ from kiosk.i18n import Language, Strings
 from kiosk.journey import Journey
 from kiosk.presenters import review_rows
 from video.call import Call
-from video.channel import Chat, Push, QualityLevel
+from video.channel import Chat, Curtain, Push, QualityLevel
 from video.channel import Quality as QualityNotice
 from video.listener import CallListener
 from video.receiver import RemoteFrame
@@ -93,6 +93,9 @@ class VideoCallEngine(CallListener):
         self.call.mute_microphone(microphone)
         self.call.mute_camera(camera)
 
+    def lift_curtain(self) -> None:
+        self.call.session.send(Curtain(on=False))
+
     # -- CallListener: what the network says -----------------------------------
     def state_changed(self, state: CallState) -> None:
         desk = self._desk
@@ -115,6 +118,9 @@ class VideoCallEngine(CallListener):
 
     def chat_received(self, chat: Chat) -> None:
         self._desk.caption("agent", chat.text)
+
+    def curtain(self, on: bool) -> None:
+        self._desk.curtain(on)
 
     def push_received(self, push: Push) -> None:
         self._desk.pushed(

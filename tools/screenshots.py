@@ -145,6 +145,9 @@ class ScriptedCallEngine:
     def set_muted(self, *, microphone: bool, camera: bool) -> None:
         """No tracks."""
 
+    def lift_curtain(self) -> None:
+        """Nobody to tell."""
+
 
 def agent_frame() -> npt.NDArray[np.uint8]:
     """A stand-in for the agent's camera: a head and shoulders on an office wall."""

@@ -130,6 +130,14 @@ class End(_Message):
     notes: Annotated[str, StringConstraints(max_length=2_000)] | None = None
 
 
+class Curtain(_Message):
+    """Both ways: the citizen stepped away (agent -> kiosk: cover the screen) or is
+    back (kiosk -> agent: the citizen lifted it)."""
+
+    type: Literal["curtain"] = "curtain"
+    on: bool
+
+
 class ChannelErrorMessage(_Message):
     """Either side: the previous message was refused."""
 
@@ -148,6 +156,7 @@ ChannelMessage = Annotated[
     | PrintDone
     | Quality
     | End
+    | Curtain
     | ChannelErrorMessage,
     Field(discriminator="type"),
 ]
@@ -162,6 +171,7 @@ CHANNEL_TYPES = frozenset(
         "print_done",
         "quality",
         "end",
+        "curtain",
         "error",
     }
 )

@@ -38,5 +38,8 @@ class CallListener:
     def print_done(self, transfer_id: str, ok: bool, code: str | None) -> None:
         """A document sent by the agent was printed (or not)."""
 
+    def curtain(self, on: bool) -> None:
+        """The agent covered the citizen's screen (the citizen stepped away), or not."""
+
     def remote_frame(self, frame: RemoteFrame) -> None:
         """A fresh decoded frame of the agent's camera (called for every shown frame)."""

@@ -24,6 +24,7 @@ from video.channel import (
     ChannelErrorMessage,
     ChannelMessage,
     Chat,
+    Curtain,
     End,
     FileBegin,
     FileEnd,
@@ -154,6 +155,8 @@ class ChannelSession:
             case Quality():
                 self._on_remote_quality(message.level)
                 self._listener.remote_quality(message)
+            case Curtain():
+                self._listener.curtain(message.on)
             case End():
                 self._on_end(message)
             case ChannelErrorMessage():

@@ -66,6 +66,7 @@ class CallViewModel(QObject):
     microphoneMuted = Property(bool, lambda self: self._view.microphone_muted, notify=changed)
     cameraMuted = Property(bool, lambda self: self._view.camera_muted, notify=changed)
     callbackReference = Property(str, lambda self: self._view.callback_reference, notify=changed)
+    curtain = Property(bool, lambda self: self._desk.curtained, notify=changed)
     phone = Property(str, lambda self: self._phone, notify=phoneChanged)
 
     def _get_captions(self) -> list[dict[str, str]]:
@@ -161,6 +162,15 @@ class CallViewModel(QObject):
         if self._engine is None or not 0 <= index < len(slots) or len(self._phone) < 10:
             return
         self._spawn(self._engine.book_callback(slots[index], self._phone))
+
+    @Slot()
+    def liftCurtain(self) -> None:
+        """The citizen is back and touched the curtain: the screen shows again."""
+        if not self._desk.curtained:
+            return
+        self._desk.curtain(False)
+        if self._engine is not None:
+            self._engine.lift_curtain()
 
     @Slot()
     def dismissPushed(self) -> None:

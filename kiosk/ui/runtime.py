@@ -95,7 +95,10 @@ class KioskUi:
             service_id=lambda: services.journey.session.service_id,
         )
         self.vm.add_wipe_hook(self.call.wipe)
-        self.vm.keep_alive_while(lambda: services.call_desk.in_call)
+        # A citizen on a call rarely touches the screen; one behind the curtain has
+        # stepped away, so the inactivity watch runs again (and its wipe hangs up).
+        desk = services.call_desk
+        self.vm.keep_alive_while(lambda: desk.in_call and not desk.curtained)
         self.speech = ReadAloud(services.settings.kiosk.speech_engine)
         self.speech.set_language(services.journey.session.language)
         self.vm.languageChanged.connect(lambda: self.speech.set_language(self.vm.language_code))

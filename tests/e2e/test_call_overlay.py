@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 
 from kiosk.call_desk import CallPhase, CallView
 from kiosk.i18n import Language
@@ -22,6 +25,7 @@ class RecordingEngine:
         self.chats: list[str] = []
         self.bookings: list[tuple[datetime, str]] = []
         self.muted: list[tuple[bool, bool]] = []
+        self.curtains_lifted = 0
 
     async def request(self, language: Language, service_id: str | None, share: bool) -> None:
         self.requests.append((language, service_id, share))
@@ -37,6 +41,9 @@ class RecordingEngine:
 
     def set_muted(self, *, microphone: bool, camera: bool) -> None:
         self.muted.append((microphone, camera))
+
+    def lift_curtain(self) -> None:
+        self.curtains_lifted += 1
 
 
 @pytest.fixture
@@ -136,3 +143,45 @@ def test_walking_away_mid_call_wipes_the_call_with_the_session(
     assert engine.cancels == 1
     assert desk.view == CallView()
     assert kiosk.ui.call.property("phone") == ""
+
+
+def test_the_curtain_hides_the_citizen_until_they_touch_and_lets_an_absence_wipe(
+    kiosk: RunningKiosk, engine: RecordingEngine
+) -> None:
+    d = kiosk.driver
+    desk = kiosk.services.call_desk
+    watch = kiosk.services.inactivity
+
+    async def scenario() -> None:
+        await open_call_from_the_service_screen(kiosk)
+        await d.tap("callShareButton")
+        desk.accepted("Julie")
+        desk.connected()
+        desk.caption("agent", "Your file number is 1234")
+        # The agent saw the citizen leave and covered the screen.
+        desk.curtain(True)
+        curtain = await d.item("privacyCurtain")
+        # It covers the whole window, above everything (the captions, the form).
+        assert (curtain.width(), curtain.height()) == (d.window.width(), d.window.height())
+        siblings = curtain.parentItem().childItems()
+        assert curtain.z() > max(item.z() for item in siblings if item is not curtain)
+        assert any("hidden while you are away" in text for text in d.shown_texts())
+        # The citizen comes back: a touch anywhere, even where "hang up" was, only
+        # lifts the curtain; the agent is told.
+        hang_up = await d.item("hangUpButton")
+        centre = hang_up.mapToScene(QPointF(hang_up.width() / 2, hang_up.height() / 2))
+        QTest.mouseClick(
+            d.window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre.toPoint()
+        )
+        await d.wait_for(lambda: not curtain.isVisible(), "the curtain lifted")
+        assert engine.curtains_lifted == 1
+        assert engine.cancels == 0
+        # Covered again, and nobody comes back: the inactivity watch runs and wipes.
+        desk.curtain(True)
+        await d.item("privacyCurtain")
+        watch.touch(time.monotonic() - watch.timeout_s - 1)
+        await d.screen("attractScreen")
+
+    kiosk.run(scenario())
+    assert engine.cancels == 1  # the wipe hung up the call
+    assert desk.view == CallView()

@@ -114,6 +114,13 @@ def test_agent_and_citizen_talk_chat_capture_and_print(
         printed = set(spool.glob("*.pdf")) - before
         assert [path.read_bytes() for path in printed] == [pdf_bytes]
 
+        # The citizen steps away: the agent covers the screen; back, one touch lifts it.
+        await browser.call(agent.cover_screen())
+        await d.wait_for(lambda: desk.curtained, "the privacy curtain")
+        await d.tap("curtainTouchArea")
+        await browser.call(agent.sees_citizen_back())
+        assert not desk.curtained
+
         # The agent ends the call; the citizen is told and keeps their paperwork.
         await browser.call(agent.end_call("resolved"))
         await d.wait_for(lambda: desk.view.phase is CallPhase.ENDED, "the call ends")

@@ -191,6 +191,18 @@ class AgentConsole:
             "was printed", timeout=WAIT_MS
         )
 
+    async def cover_screen(self) -> None:
+        """The citizen stepped away: cover the kiosk's screen."""
+        await self.page.get_by_role("button", name="Privacy curtain").click()
+
+    async def sees_citizen_back(self) -> None:
+        await expect(self.page.locator("#curtain")).to_have_attribute(
+            "aria-pressed", "false", timeout=WAIT_MS
+        )
+        await expect(self.page.locator("#chat-log")).to_contain_text(
+            "lifted the curtain", timeout=WAIT_MS
+        )
+
     async def end_call(self, outcome: str) -> None:
         await self.page.get_by_label("Outcome").select_option(outcome)
         await self.page.get_by_role("button", name="End the call").click()

@@ -12,6 +12,7 @@ from video.channel import (
     MAX_TRANSFER_BYTES,
     ChannelError,
     Chat,
+    Curtain,
     FileBegin,
     Push,
     Quality,
@@ -76,6 +77,7 @@ def test_random_objects_parse_or_raise_our_error(kind: str, fields: dict[str, ob
     [
         Chat(id="a1", text="Bonjour"),
         Quality(level=QualityLevel.AUDIO_ONLY, reason="loss"),
+        Curtain(on=True),
         Push(id="p1", kind="qr", title="Formulaire", url="https://example.org/f"),
         FileBegin(
             id="c1",
@@ -107,6 +109,7 @@ def test_valid_messages_round_trip(message: object) -> None:
             "channel.invalid",
         ),
         ('{"type": "quality", "level": "ultra", "reason": ""}', "channel.invalid"),
+        ('{"type": "curtain", "on": "yes"}', "channel.invalid"),
         ("[]", "channel.not_an_object"),
         ("{", "channel.bad_json"),
         ('{"type": "teleport"}', "channel.unknown_type"),

@@ -150,6 +150,12 @@ export class CallView {
       case "print_done":
         this.printDone(message);
         break;
+      case "curtain":
+        if (!message.on) {
+          $("curtain").setAttribute("aria-pressed", "false");
+          appendChat("system", "The citizen is back and lifted the curtain.");
+        }
+        break;
       case "quality":
         setBanner("quality-banner", message.level === "full" ? "" : `${QUALITY_TEXT[message.level]} (${message.reason})`);
         break;
@@ -195,6 +201,14 @@ export class CallView {
     if (!this.send(toKiosk.chat(line))) return false;
     appendChat("agent", line);
     return true;
+  }
+
+  /** Cover the kiosk's screen: the citizen stepped away (they lift it with a touch). */
+  coverScreen() {
+    if (this.send(toKiosk.curtain(true))) {
+      $("curtain").setAttribute("aria-pressed", "true");
+      appendChat("system", "The kiosk's screen is covered until the citizen touches it.");
+    }
   }
 
   requestCapture() {

@@ -249,6 +249,7 @@ function wireForms() {
     if (state.view?.sendChat($("chat-input").value)) $("chat-input").value = "";
   });
   $("capture").addEventListener("click", () => state.view?.requestCapture());
+  $("curtain").addEventListener("click", () => state.view?.coverScreen());
   $("push-link-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const kind = document.querySelector('input[name="push-kind"]:checked')?.value ?? "link";

@@ -140,6 +140,7 @@ const CHANNEL_TO_CONSOLE = {
   file_error: { id: "string", code: "string" },
   print_done: { id: "string", ok: "boolean", code: "string?" },
   quality: { level: "string", reason: "string" },
+  curtain: { on: "boolean" },
   error: { code: "string", message: "string?" },
 };
 
@@ -188,6 +189,7 @@ export const toKiosk = {
   fileBegin: (id, purpose, name, mime, size, sha256) => ({ type: "file_begin", id, purpose, name, mime, size, sha256 }),
   fileEnd: (id) => ({ type: "file_end", id }),
   fileError: (id, code) => ({ type: "file_error", id, code }),
+  curtain: (on) => ({ type: "curtain", on }),
   end: (outcome, notes) => (notes ? { type: "end", outcome, notes } : { type: "end", outcome }),
   error: (code, message) => ({ type: "error", code, message: String(message).slice(0, 500) }),
 };

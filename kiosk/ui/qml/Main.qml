@@ -100,6 +100,29 @@ Window {
         property: "highlightedKeyBackgroundColor"
         value: Theme.hc ? "#333333" : "#4f5b62"
     }
+    // The privacy curtain: the agent saw the citizen step away; nothing of theirs shows
+    // until they touch the screen (or the inactivity watch wipes the session).
+    Rectangle {
+        objectName: "privacyCurtain"
+        visible: call.curtain
+        anchors.fill: parent
+        z: 20
+        color: Theme.primary
+        Column {
+            anchors.centerIn: parent
+            width: parent.width * 0.7
+            spacing: Theme.px(32)
+            Text { width: parent.width; horizontalAlignment: Text.AlignHCenter; wrapMode: Text.WordWrap; text: vm.strings["curtain.title"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(56); font.bold: true; color: Theme.textOnPrimary; Accessible.role: Accessible.Heading; Accessible.name: text }
+            Text { width: parent.width; horizontalAlignment: Text.AlignHCenter; wrapMode: Text.WordWrap; text: vm.strings["curtain.touch"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(36); color: Theme.textOnPrimary }
+        }
+        MouseArea {
+            objectName: "curtainTouchArea"
+            anchors.fill: parent
+            Accessible.role: Accessible.Button
+            Accessible.name: vm.strings["curtain.touch"]
+            onClicked: call.liftCurtain()
+        }
+    }
     HelpOverlay { id: help }
     ConfirmOverlay { id: startOver }
     TimeoutOverlay { id: timeout }
