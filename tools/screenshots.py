@@ -107,6 +107,9 @@ class Photographer:
         desk.pushed(Pushed("qr", title[self.language], "https://services.example.org/adresse"))
         await self.snap("call-pushed")
         desk.dismiss_pushed()
+        desk.curtain(True)  # the agent saw the citizen step away
+        await self.snap("call-curtain")
+        await d.tap("curtainTouchArea")
         desk.reconnecting()
         await self.snap("call-reconnecting")
         await d.tap("hangUpButton")
