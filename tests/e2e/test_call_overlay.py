@@ -122,6 +122,16 @@ def test_a_callback_needs_a_slot_and_a_whole_phone_number(
     assert engine.bookings == [(slots[2], "5145550123")]
 
 
+async def talking_with_julie(kiosk: RunningKiosk) -> None:
+    """A call with the answers shared, connected, and a caption naming the citizen's file."""
+    await open_call_from_the_service_screen(kiosk)
+    await kiosk.driver.tap("callShareButton")
+    desk = kiosk.services.call_desk
+    desk.accepted("Julie")
+    desk.connected()
+    desk.caption("agent", "Your file number is 1234")
+
+
 def test_walking_away_mid_call_wipes_the_call_with_the_session(
     kiosk: RunningKiosk, engine: RecordingEngine
 ) -> None:
@@ -129,11 +139,7 @@ def test_walking_away_mid_call_wipes_the_call_with_the_session(
     desk = kiosk.services.call_desk
 
     async def scenario() -> None:
-        await open_call_from_the_service_screen(kiosk)
-        await d.tap("callShareButton")
-        desk.accepted("Julie")
-        desk.connected()
-        desk.caption("agent", "Your file number is 1234")
+        await talking_with_julie(kiosk)
         kiosk.ui.call.pressKey("5")
         kiosk.ui.vm.newSession()  # as the inactivity timer or the thanks screen does
         await d.wait_for(lambda: engine.cancels == 1, "the hang-up")
@@ -153,11 +159,7 @@ def test_the_curtain_hides_the_citizen_until_they_touch_and_lets_an_absence_wipe
     watch = kiosk.services.inactivity
 
     async def scenario() -> None:
-        await open_call_from_the_service_screen(kiosk)
-        await d.tap("callShareButton")
-        desk.accepted("Julie")
-        desk.connected()
-        desk.caption("agent", "Your file number is 1234")
+        await talking_with_julie(kiosk)
         # The agent saw the citizen leave and covered the screen.
         desk.curtain(True)
         curtain = await d.item("privacyCurtain")
