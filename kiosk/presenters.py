@@ -19,9 +19,6 @@ from offline_queue.schemas import IdentityMethod
 from peripherals.card.file_number import format_file_number
 
 UiValue = str | bool | int | list[dict[str, str]]
-# What a scanned page reads as on the review and the receipt (its hash means nothing to a citizen).
-_SCANNED: dict[Language, str] = {"fr": "1 page numérisée", "en": "1 page scanned"}
-_SIGNED: dict[Language, str] = {"fr": "Signé à l'écran", "en": "Signed on screen"}
 UiRow = dict[str, UiValue]
 
 
@@ -145,7 +142,7 @@ def review_rows(service: Service, session: CitizenSession, strings: Strings) -> 
         if not spec.shown(session.values):
             continue
         value = session.values.get(spec.id, "")
-        shown = display_value(service, spec.id, value, language)
+        shown = display_value(service, spec.id, value, strings, language)
         rows.append(
             {
                 "label": spec.label(language),
@@ -155,7 +152,9 @@ def review_rows(service: Service, session: CitizenSession, strings: Strings) -> 
     return rows
 
 
-def display_value(service: Service, field_id: str, value: str, language: Language) -> str:
+def display_value(
+    service: Service, field_id: str, value: str, strings: Strings, language: Language
+) -> str:
     """A stored value as the citizen reads it (choice labels, long dates)."""
     if not value:
         return ""
@@ -166,8 +165,7 @@ def display_value(service: Service, field_id: str, value: str, language: Languag
         return format_date(date.fromisoformat(value), language)
     if spec.kind is FieldKind.CONSENT:
         return "✓" if value == CONSENT_GIVEN else ""
-    if spec.kind is FieldKind.DOCUMENT:
-        return _SCANNED[language] if value else ""
-    if spec.kind is FieldKind.SIGNATURE:
-        return _SIGNED[language] if value else ""
+    if spec.kind in (FieldKind.DOCUMENT, FieldKind.SIGNATURE):
+        # The attachment's hash means nothing to a citizen: say what was given.
+        return strings.text(f"review.{spec.kind.value}_given", language)
     return value

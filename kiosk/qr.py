@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import urllib.parse
 
@@ -11,6 +12,7 @@ import qrcode.image.svg
 MAX_QR_TEXT = 1_000  # a phone camera reads a dense code poorly beyond a few hundred characters
 
 
+@functools.lru_cache(maxsize=64)  # bindings re-read it on every screen update
 def qr_data_url(text: str) -> str:
     """The QR code of ``text`` as ``data:image/svg+xml``; raises ValueError if too long."""
     if not text or len(text) > MAX_QR_TEXT:

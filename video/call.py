@@ -135,8 +135,7 @@ class Call:
                 # the teardown below must still run, or media and TURN leak.
                 _log.warning("ending the call failed during shutdown", exc_info=True)
             self._end_task = None
-        await self._stop_media()
-        await self.preparation.discard()
+        await self._stop_media()  # also discards an offer prepared while queued
         await self.session.close()
         if self._reader is not None:
             self._reader.cancel()

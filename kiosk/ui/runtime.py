@@ -101,7 +101,8 @@ class KioskUi:
         self.vm.keep_alive_while(lambda: desk.in_call and not desk.curtained)
         self.speech = ReadAloud(services.settings.kiosk.speech_engine)
         self.speech.set_language(services.journey.session.language)
-        self.vm.languageChanged.connect(lambda: self.speech.set_language(self.vm.language_code))
+        journey = services.journey
+        self.vm.languageChanged.connect(lambda: self.speech.set_language(journey.session.language))
         self.vm.add_wipe_hook(self.speech.reset)
         self.vm.add_wipe_hook(self._forget_caches)
         self.engine = QQmlApplicationEngine()

@@ -512,11 +512,6 @@ class KioskViewModel(QObject):
                 self._synced = True
                 self.outcomeChanged.emit()
 
-    @property
-    def language_code(self) -> Language:
-        """The citizen's language, for Python listeners (QML binds to ``language``)."""
-        return self._journey.session.language
-
     # -- internals -----------------------------------------------------------
     def _note(self, kind: EventKind, **codes: object) -> None:
         """Count a moment of the visit for the agency (codes only, nobody's data)."""

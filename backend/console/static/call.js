@@ -51,18 +51,6 @@ export class CallSession {
     this.opening = null; // the getUserMedia in flight, shared by every caller
     this.closed = false;
     this.answers = 0;
-    // Gathering (the TURN allocation above all) starts now, while the kiosk builds
-    // its offer, instead of after the offer arrives: the pool's candidates serve
-    // the first answer at once. Later answers (renegotiations) gather afresh.
-    this.prepared = this.newPeer(1);
-  }
-
-  newPeer(candidatePool = 0) {
-    return new RTCPeerConnection({
-      iceServers: this.iceServers,
-      bundlePolicy: "max-bundle",
-      iceCandidatePoolSize: candidatePool,
-    });
   }
 
   /** Who hears of the call's media, channel and connection (set when the call view opens). */
@@ -90,8 +78,7 @@ export class CallSession {
   /** Answer `sdp`, replacing any previous peer connection; resolves to the answer SDP. */
   async answer(sdp) {
     this.closePeer();
-    const pc = this.prepared ?? this.newPeer();
-    this.prepared = null;
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
     // The kiosk sends its voice and its picture as two streams, so that Chromium
     // does not hold the picture back to lip-sync it with the audio (that cost up
@@ -136,8 +123,6 @@ export class CallSession {
   close() {
     this.closed = true;
     this.closePeer();
-    this.prepared?.close();
-    this.prepared = null;
     for (const track of this.localStream?.getTracks() ?? []) track.stop();
     this.localStream = null;
   }
