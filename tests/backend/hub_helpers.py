@@ -147,3 +147,15 @@ async def receive(ws: ClientConnection, kind: str, skip: tuple[str, ...] = ()) -
 async def send(ws: ClientConnection, **fields: Any) -> None:
     """Send one v1 message."""
     await ws.send(json.dumps({"v": 1, **fields}))
+
+
+async def become_available(agent: ClientConnection) -> None:
+    """Make the agent available and wait for the hub to say so.
+
+    The agent's and the kiosk's sockets are separate connections: without
+    this wait, a call request can reach the hub before the agent's state
+    and be offered a callback because nobody is available.
+    """
+    await send(agent, type="agent_state", state="available")
+    while (await receive(agent, "agent_state"))["state"] != "available":
+        pass

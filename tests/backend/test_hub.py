@@ -11,7 +11,7 @@ from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 
 from backend.db import calls
-from tests.backend.hub_helpers import LiveBackend, live_backend, receive, send
+from tests.backend.hub_helpers import LiveBackend, become_available, live_backend, receive, send
 
 FORBIDDEN = 403
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
@@ -46,8 +46,7 @@ async def test_a_whole_call_through_the_hub(backend: LiveBackend) -> None:
     ):
         welcome = await receive(ana, "welcome")
         assert (welcome["agent_id"], welcome["name"], welcome["state"]) == ("ana", "Ana", "away")
-        await send(ana, type="agent_state", state="available")
-        assert (await receive(ana, "agent_state"))["state"] == "available"
+        await become_available(ana)
 
         await send(kiosk, **call_request("kiosk-1"))
         queued = await receive(kiosk, "queue_position", skip=())
@@ -99,7 +98,7 @@ async def test_sdp_is_relayed_only_within_the_call(backend: LiveBackend) -> None
         backend.kiosk_socket(backend.kiosk_token("kiosk-1")) as kiosk,
         backend.kiosk_socket(backend.kiosk_token("kiosk-2")) as intruder,
     ):
-        await send(ana, type="agent_state", state="available")
+        await become_available(ana)
         await send(kiosk, **call_request("kiosk-1"))
         call_id = (await receive(kiosk, "queue_position"))["call_id"]
         await receive(ana, "call_offered")
@@ -168,7 +167,7 @@ async def test_a_lost_console_ends_its_call_for_the_kiosk(backend: LiveBackend) 
     cookie = await backend.login("ana")
     async with backend.kiosk_socket(backend.kiosk_token("kiosk-1")) as kiosk:
         async with backend.agent_socket(cookie) as ana:
-            await send(ana, type="agent_state", state="available")
+            await become_available(ana)
             await send(kiosk, **call_request("kiosk-1"))
             call_id = (await receive(kiosk, "queue_position"))["call_id"]
             await receive(ana, "call_offered")
@@ -206,15 +205,13 @@ async def test_transfer_to_a_colleague_offers_the_call_to_them(backend: LiveBack
         backend.agent_socket(await backend.login("ben")) as ben,
         backend.kiosk_socket(backend.kiosk_token("kiosk-1")) as kiosk,
     ):
-        await send(ana, type="agent_state", state="available")
-        await receive(ana, "agent_state")
+        await become_available(ana)
         await send(kiosk, **call_request("kiosk-1"))
         call_id = (await receive(kiosk, "queue_position"))["call_id"]
         await receive(ana, "call_offered")
         await send(ana, type="accept", call_id=call_id)
         await receive(kiosk, "call_accepted")
-        await send(ben, type="agent_state", state="available")
-        await receive(ben, "agent_state")
+        await become_available(ben)
         await send(ana, type="transfer", call_id=call_id, to_agent_id="ben")
         offered = await receive(ben, "call_offered")
         assert (offered["call_id"], offered["transfers"]) == (call_id, 1)

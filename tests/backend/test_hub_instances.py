@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from backend.db import calls
-from tests.backend.hub_helpers import live_backend, receive, send
+from tests.backend.hub_helpers import become_available, live_backend, receive, send
 
 # A large offer: many candidates. It crosses instances in several NOTIFY chunks.
 BIG_SDP = "v=0\r\n" + "a=candidate:é 1 udp 2122260223 192.0.2.1 54400 typ host\r\n" * 1_500
@@ -24,8 +24,7 @@ async def test_a_call_spans_two_instances(tmp_path: Path, postgres_database_url:
             second.agent_socket(cookie) as ana,
             first.kiosk_socket(first.kiosk_token("kiosk-1")) as kiosk,
         ):
-            await send(ana, type="agent_state", state="available")
-            await receive(ana, "agent_state")
+            await become_available(ana)
             await send(
                 kiosk, type="call_request", kiosk_id="kiosk-1", language="fr", service_id=None
             )
