@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from backend.auth import CredentialError, Role, issue_credential, revoke
 from backend.console_auth import AccountError, add_agent
 from backend.db import make_engine
+from backend.roles import format_roles, parse_roles
 from backend.routing import QueueFileError, Skills
 from backend.schema import current_revision, migrate, upgrade_sql
 from backend.settings import BackendConfigError, BackendSettings, load_settings
@@ -62,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="comma-separated kind:value, kinds agency, service, language"
         " (agency:riviere-claire,language:fr,service:appointment)",
+    )
+    agent.add_argument(
+        "--roles",
+        default="agent",
+        help="comma-separated: agent, supervisor, technician, manager (default agent)",
     )
     agent.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -138,12 +144,15 @@ def _read_password(from_stdin: bool) -> str:
 def _add_agent(settings: BackendSettings, args: argparse.Namespace) -> int:
     try:
         skills = Skills.parse(args.skills)
+        roles = parse_roles(args.roles)
     except ValueError as err:
         raise AccountError(str(err)) from None
     password = _read_password(args.password_stdin)
     with _database(settings) as engine, engine.begin() as conn:
-        add_agent(conn, args.agent_id, args.name, password, skills, now=datetime.now(UTC))
-    print(f"agent {args.agent_id!r} created")
+        add_agent(
+            conn, args.agent_id, args.name, password, skills, now=datetime.now(UTC), roles=roles
+        )
+    print(f"account {args.agent_id!r} created ({format_roles(roles)})")
     return EXIT_OK
 
 

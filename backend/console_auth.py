@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, insert, select, update
 
 from backend.db import agent_sessions, agents
+from backend.roles import Role, format_roles
 from backend.routing import Skills, create_agent
 
 SESSION_PREFIX = "vga_"
@@ -68,9 +70,16 @@ def hash_password(password: str) -> str:
 
 
 def add_agent(
-    conn: Connection, agent_id: str, name: str, password: str, skills: Skills, *, now: datetime
+    conn: Connection,
+    agent_id: str,
+    name: str,
+    password: str,
+    skills: Skills,
+    *,
+    now: datetime,
+    roles: Iterable[Role] = (Role.AGENT,),
 ) -> None:
-    """Create an agent account (logged out). Raises :class:`AccountError` on bad input."""
+    """Create a staff account (logged out). Raises :class:`AccountError` on bad input."""
     if not AGENT_ID_PATTERN.fullmatch(agent_id):
         raise AccountError(
             f"invalid agent id {agent_id!r}: use 1-64 lowercase letters, digits, '-' or '_'"
@@ -79,10 +88,15 @@ def add_agent(
         raise AccountError("the display name must have 1 to 80 characters")
     if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
+    chosen = frozenset(roles)
+    if not chosen:
+        raise AccountError("an account needs at least one role")
     exists = conn.execute(select(agents.c.agent_id).where(agents.c.agent_id == agent_id)).first()
     if exists is not None:
         raise AccountError(f"agent {agent_id!r} exists already")
     create_agent(conn, agent_id, name.strip(), hash_password(password), skills, now=now)
+    stored = format_roles(chosen)
+    conn.execute(update(agents).where(agents.c.agent_id == agent_id).values(roles=stored))
 
 
 def _session_hash(token: str) -> str:

@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 
 from backend.console_auth import LoggedIn, login, logout
 from backend.settings import BackendSettings
+from backend.staff import SESSION_COOKIE, StaffMember, staff_roles
 
-SESSION_COOKIE = "vg_agent"
 STATIC_DIR = Path(__file__).parent / "console" / "static"
 MAX_LOGIN_BYTES = 8_192
 
@@ -69,14 +69,17 @@ async def console_login(request: Request) -> Response:
     engine: Engine = request.app.state.engine
     settings: BackendSettings = request.app.state.settings
 
-    def attempt() -> object:
+    def attempt() -> tuple[object, StaffMember | None]:
         with engine.begin() as conn:
-            return login(
+            result = login(
                 conn, agent_id, password, now=datetime.now(UTC), ttl_s=settings.calls.session_ttl_s
             )
+            if not isinstance(result, LoggedIn):
+                return result, None
+            return result, StaffMember(result.agent_id, staff_roles(conn, result.agent_id))
 
     # argon2 takes tens of milliseconds of CPU: off the event loop.
-    result = await run_in_threadpool(attempt)
+    result, member = await run_in_threadpool(attempt)
     if not isinstance(result, LoggedIn):
         retry = getattr(result, "retry_after_s", 0)
         if retry:
@@ -87,10 +90,18 @@ async def console_login(request: Request) -> Response:
             )
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong agent id or password")
     response: Response
+    assert member is not None  # a LoggedIn result always comes with its member
     if form:
-        response = RedirectResponse("/console/", status_code=status.HTTP_303_SEE_OTHER)
+        response = RedirectResponse(member.home_page, status_code=status.HTTP_303_SEE_OTHER)
     else:
-        response = JSONResponse({"agent_id": result.agent_id, "name": result.name})
+        response = JSONResponse(
+            {
+                "agent_id": result.agent_id,
+                "name": result.name,
+                "roles": sorted(role.value for role in member.roles),
+                "home": member.home_page,
+            }
+        )
     response.set_cookie(
         SESSION_COOKIE,
         result.token,

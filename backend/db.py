@@ -267,6 +267,8 @@ agents = Table(
     # JSON {"agencies": [...], "services": [...], "languages": [...]}: matched in Python,
     # small and read with the agent row it belongs to.
     Column("skills", Text(), nullable=False),
+    # Comma-separated staff roles (backend.staff.Role): agent, supervisor, technician, manager.
+    Column("roles", String(64), nullable=False, server_default="agent"),
     Column("state", String(16), nullable=False),
     Column("state_since", UtcDateTime(), nullable=False),
     # Longest idle first: agents who finished a call long ago get the next one.

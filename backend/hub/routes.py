@@ -14,12 +14,12 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from backend.auth import authenticate
-from backend.console_auth import session_agent
-from backend.console_routes import SESSION_COOKIE
 from backend.hub.agent import serve_agent
 from backend.hub.core import Hub
 from backend.hub.kiosk import serve_kiosk
 from backend.hub.peer import POLICY_VIOLATION, Peer
+from backend.roles import Permission
+from backend.staff import SESSION_COOKIE, session_member
 
 router = APIRouter()
 
@@ -66,7 +66,9 @@ async def agent_socket(websocket: WebSocket) -> None:
 
     def lookup() -> str | None:
         with engine.connect() as conn:
-            return session_agent(conn, token, now=datetime.now(UTC))
+            member = session_member(conn, token, now=datetime.now(UTC))
+        # A technician's or manager's session is a real one, but not for taking calls.
+        return member.agent_id if member and member.may(Permission.TAKE_CALLS) else None
 
     agent_id = await run_in_threadpool(lookup)
     if agent_id is None:

@@ -46,7 +46,12 @@ async def test_login_sets_a_strict_http_only_session_cookie(backend_app: InProce
     make_agent(backend_app)
     answer = await post_login(backend_app)
     assert answer.status_code == 200
-    assert answer.json() == {"agent_id": "ana", "name": "Ana Tremblay"}
+    assert answer.json() == {
+        "agent_id": "ana",
+        "name": "Ana Tremblay",
+        "roles": ["agent"],
+        "home": "/console/",
+    }
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith("vg_agent=vga_")
     assert "HttpOnly" in cookie
@@ -193,7 +198,7 @@ def test_the_cli_adds_an_agent_who_can_log_in(
         ]
     )
     assert code == 0
-    assert "agent 'ana' created" in capsys.readouterr().out
+    assert "account 'ana' created (agent)" in capsys.readouterr().out
     engine = make_engine(f"sqlite:///{tmp_path / 'backend.db'}")
     with engine.begin() as conn:
         assert isinstance(login(conn, "ana", PASSWORD, now=NOW, ttl_s=60), LoggedIn)
