@@ -13,9 +13,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-import numpy as np
-import numpy.typing as npt
-
 from kiosk.call_desk import CallDesk, Pushed, Quality
 from kiosk.i18n import Language, Strings
 from kiosk.journey import Journey
@@ -29,7 +26,7 @@ from video.signaling import MAX_CONTEXT_FIELDS, CallContext, HangupOutcome
 from video.state import CallState, Phase
 
 log = logging.getLogger(__name__)
-FrameSink = Callable[[npt.NDArray[np.uint8]], None]
+FrameSink = Callable[[RemoteFrame], None]
 ContextSource = Callable[[], CallContext]
 
 _LEVELS: dict[QualityLevel, Quality] = {
@@ -136,7 +133,7 @@ class VideoCallEngine(CallListener):
     def remote_frame(self, frame: RemoteFrame) -> None:
         sink = self._frame_sink
         if sink is not None:
-            sink(frame.to_rgb())
+            sink(frame)
 
     def _ended(self, state: CallState) -> None:
         outcome = state.outcome or ""

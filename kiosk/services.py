@@ -20,6 +20,7 @@ from kiosk.config import KioskSettings
 from kiosk.document_camera import DocumentCameraSlot
 from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
+from kiosk.native_memory import limit_malloc_arenas
 from kiosk.service_events import ServiceEventLog
 from kiosk.submission import SubmissionDesk
 from offline_queue.outbox import Outbox, OutboxError
@@ -166,6 +167,7 @@ def open_outbox(settings: KioskSettings) -> Outbox:
 
 def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> KioskServices:
     """Wire the kiosk from its settings; raises StartupError or CatalogueError."""
+    limit_malloc_arenas()  # before the worker threads that would each get an arena
     strings = load_strings()
     catalogue = load_catalogue(settings.kiosk.catalogue)
     token = read_token(settings)

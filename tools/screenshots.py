@@ -17,9 +17,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
 
+import av
 import cv2
 import numpy as np
-import numpy.typing as npt
 from PySide6.QtCore import QSize
 from PySide6.QtPdf import QPdfDocument
 
@@ -28,6 +28,7 @@ from kiosk.i18n import Language
 from kiosk.ui.driver import KioskDriver, walk_change_of_address, walk_moving, walk_other_channels
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
 from peripherals.card.simulator import SimulatedCardReader
+from video.receiver import RemoteFrame
 
 SHOT_WIDTH = 1280  # 2/3 of the 1920x1080 design: sharp enough, small files
 RECEIPT_DPI = 200
@@ -97,7 +98,7 @@ class Photographer:
         await self.snap("call-queued")
         desk.accepted("Julie Tremblay")
         desk.connected()
-        self.kiosk.ui.call.show_frame(agent_frame())
+        self.kiosk.ui.call.show_frame(RemoteFrame(agent_frame(), time.monotonic(), None))
         greeting = {"fr": "Bonjour, je m'appelle Julie. Comment puis-je vous aider ?",
                     "en": "Hello, my name is Julie. How can I help you?"}  # fmt: skip
         desk.caption("agent", greeting[self.language])
@@ -152,14 +153,14 @@ class ScriptedCallEngine:
         """Nobody to tell."""
 
 
-def agent_frame() -> npt.NDArray[np.uint8]:
+def agent_frame() -> av.VideoFrame:
     """A stand-in for the agent's camera: a head and shoulders on an office wall."""
     frame = np.full((720, 1280, 3), (196, 208, 222), np.uint8)
     cv2.rectangle(frame, (0, 520), (1280, 720), (120, 132, 150), -1)
     cv2.ellipse(frame, (640, 720), (300, 230), 0, 180, 360, (40, 70, 120), -1)
     cv2.circle(frame, (640, 330), 130, (224, 186, 160), -1)
     cv2.ellipse(frame, (640, 250), (135, 70), 0, 180, 360, (60, 45, 35), -1)
-    return frame
+    return av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p")
 
 
 def main(out_dir: Path) -> int:

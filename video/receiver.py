@@ -44,6 +44,22 @@ class RemoteFrame:
         """The picture as an (height, width, 3) RGB array (for a QImage: Format_RGB888)."""
         return np.asarray(self.frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
+    def to_bgra(self, width: int, height: int) -> NDArray[np.uint8]:
+        """The picture scaled to ``width`` x ``height``, BGRA, one row of bytes per line.
+
+        One swscale pass converts and scales together, so a view can draw the
+        result pixel for pixel: BGRA is, byte for byte, a little-endian
+        QImage ``Format_RGB32``, the format raster painting copies fastest.
+        The array is (height, bytes per line), contiguous and without a copy:
+        lines may end in alignment padding beyond ``width * 4`` bytes.
+        """
+        scaled = self.frame.reformat(
+            width=width, height=height, format="bgra", interpolation="BILINEAR"
+        )
+        plane = scaled.planes[0]
+        rows = np.frombuffer(memoryview(plane), np.uint8)
+        return rows[: height * plane.line_size].reshape(height, plane.line_size)
+
 
 @dataclass
 class FrameStats:

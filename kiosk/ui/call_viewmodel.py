@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from PySide6.QtCore import Property, QObject, Signal, Slot
 
 from kiosk.call_desk import CallDesk, CallEngine, CallPhase, CallView, chat_text
@@ -21,6 +19,9 @@ from kiosk.dates import format_slot
 from kiosk.i18n import Language, Strings
 from kiosk.qr import qr_data_url
 from kiosk.ui.video_view import VideoView
+
+if TYPE_CHECKING:  # the video stack loads only when a call is configured
+    from video.receiver import RemoteFrame
 
 log = logging.getLogger(__name__)
 PHONE_DIGITS = 15  # E.164 allows 15 digits; a keypad that takes more only invites mistakes
@@ -201,10 +202,10 @@ class CallViewModel(QObject):
         """The item in the overlay where remote frames go."""
         self._view_item = view
 
-    def show_frame(self, rgb: npt.NDArray[np.uint8]) -> None:
-        """Show one remote frame (height x width x 3, RGB); call on the UI thread."""
+    def show_frame(self, frame: RemoteFrame) -> None:
+        """Show one remote frame; call on the UI thread."""
         if self._view_item is not None:
-            self._view_item.show_rgb(rgb)
+            self._view_item.show_frame(frame)
 
     # -- internals ---------------------------------------------------------------
     def _set_muted(self, *, microphone: bool, camera: bool) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
+from kiosk.native_memory import release_free_heap
 from kiosk.services import KioskServices
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
@@ -139,12 +140,15 @@ class KioskUi:
                 app.installEventFilter(self._demo)
 
     def _forget_caches(self) -> None:
-        """At the wipe: the keyboard's word state and unused scene resources go too."""
+        """At the wipe: the keyboard's word state, the JS heap and unused scene resources go too."""
         input_method = QGuiApplication.inputMethod()
         if input_method is not None:
             input_method.reset()
         self.engine.trimComponentCache()
+        # The JavaScript heap holds the strings the screens showed: collected now, not later.
+        self.engine.collectGarbage()
         self.window.releaseResources()
+        release_free_heap()
 
     def close(self) -> None:
         """Tear the screens and the view model down, now, on this (the UI) thread.

@@ -1,0 +1,57 @@
+"""Keep the kiosk's native heap from creeping up over a day of citizens.
+
+A kiosk runs for weeks, and its C++ side (Qt, the scene graph, PyAV, libvpx,
+reportlab's C helpers) allocates from several threads. glibc gives each thread
+that contends for the heap an arena of its own, up to eight per core, and
+memory freed in one arena is rarely handed back to the system: the resident
+size drifts up although nothing is leaked. Two standard remedies, both glibc
+only (elsewhere, nothing happens):
+
+- cap the arenas at two (``mallopt(M_ARENA_MAX)``, what ``MALLOC_ARENA_MAX=2``
+  does for processes started by a shell), set once at start-up, before the
+  worker threads exist;
+- after each citizen's session is wiped, hand the freed pages at the top and
+  in the middle of the heap back to the system (``malloc_trim(0)``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+from functools import cache
+
+_log = logging.getLogger(__name__)
+M_ARENA_MAX = -8  # from glibc's malloc.h
+ARENAS = 2
+
+
+@cache
+def _glibc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
+        return None
+    return libc
+
+
+def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
+    """Cap glibc's malloc arenas; ``True`` when the cap is in force."""
+    libc = _glibc()
+    if libc is None:
+        return False
+    done = bool(libc.mallopt(M_ARENA_MAX, arenas))
+    if not done:
+        _log.warning("could not cap the malloc arenas at %d", arenas)
+    return done
+
+
+def release_free_heap() -> bool:
+    """Return free heap pages to the system; ``True`` when some were released."""
+    libc = _glibc()
+    return libc is not None and bool(libc.malloc_trim(0))
