@@ -351,3 +351,49 @@ call_events = Table(
     # An outcome or reason code (resolved, closed, wait_too_long, to_queue...).
     Column("code", String(32), nullable=True),
 )
+
+
+# --- Service analytics: what the kiosks counted, and what the agency says each channel costs ----
+
+COST_CHANNELS = ("kiosk", "video", "counter", "phone")
+
+service_events = Table(
+    "service_events",
+    metadata,
+    # Drawn at random by the kiosk when it recorded the event: stored once whatever the retries.
+    Column("id", String(32), primary_key=True),
+    # The site: from the kiosk's credential, never from what it sent.
+    Column("kiosk_id", String(64), ForeignKey("api_clients.client_id"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    # The kiosk's clock, to the minute (the kiosk never sends seconds).
+    Column("at", UtcDateTime(), nullable=False),
+    # Random per visit: ties a visit's events together, and nothing else.
+    Column("session", String(16), nullable=False),
+    Column("language", String(8), nullable=True),
+    Column("agency_id", String(64), nullable=True),
+    Column("service_id", String(64), nullable=True),
+    Column("life_event_id", String(64), nullable=True),
+    Column("step", String(64), nullable=True),
+    Column("score", Integer(), nullable=True),
+    Column("reason", String(32), nullable=True),
+    # A keyed hash of the file number on completed services (the key stays on the kiosks).
+    Column("file_hash", String(32), nullable=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    # The dashboard reads a period, all sites or one.
+    Index("ix_service_events_at", "at"),
+    Index("ix_service_events_kiosk_at", "kiosk_id", "at"),
+    # Repeat contacts: the same file's earlier completions, newest first.
+    Index("ix_service_events_file_hash_at", "file_hash", "at"),
+)
+
+cost_inputs = Table(
+    "cost_inputs",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    # Amounts in cents of the agency's currency; null: not set.
+    Column("monthly_per_kiosk_cents", BigInteger(), nullable=True),
+    Column("agent_hourly_cents", BigInteger(), nullable=True),
+    Column("per_transaction_cents", BigInteger(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint(f"channel IN {COST_CHANNELS!r}", name="channel"),
+)
