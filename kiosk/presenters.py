@@ -14,9 +14,9 @@ from kiosk.dates import format_date
 from kiosk.forms import CONSENT_GIVEN
 from kiosk.i18n import Language, Strings
 from kiosk.journey import CitizenSession
+from offline_queue.analytics import FeedbackReason
 from offline_queue.items import NewAttachment
 from offline_queue.schemas import IdentityMethod
-from offline_queue.analytics import FeedbackReason
 from peripherals.card.file_number import format_file_number
 
 UiValue = str | bool | int | list[dict[str, str]]

@@ -16,7 +16,7 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    """Create ``service_events`` (with its period and repeat-contact indexes) and ``cost_inputs``."""
+    """Create ``service_events``, its daily counts ``service_event_days``, ``cost_inputs``."""
     op.create_table(
         "service_events",
         sa.Column("id", sa.String(32), nullable=False),
@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("reason", sa.String(32), nullable=True),
         sa.Column("file_hash", sa.String(32), nullable=True),
+        sa.Column("repeat_contact", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["kiosk_id"],
@@ -43,6 +44,35 @@ def upgrade() -> None:
     op.create_index("ix_service_events_at", "service_events", ["at"])
     op.create_index("ix_service_events_kiosk_at", "service_events", ["kiosk_id", "at"])
     op.create_index("ix_service_events_file_hash_at", "service_events", ["file_hash", "at"])
+    op.create_index(
+        "ix_service_events_repeat_contact_at", "service_events", ["repeat_contact", "at"]
+    )
+    op.create_table(
+        "service_event_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(24), nullable=False),
+        sa.Column("agency_id", sa.String(64), nullable=False),
+        sa.Column("service_id", sa.String(64), nullable=False),
+        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("step", sa.String(64), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False, autoincrement=False),
+        sa.Column("reason", sa.String(32), nullable=False),
+        sa.Column("file_hashed", sa.Boolean(), nullable=False),
+        sa.Column("events", sa.BigInteger(), nullable=False),
+        sa.Column("repeat_contacts", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "day",
+            "kind",
+            "agency_id",
+            "service_id",
+            "language",
+            "step",
+            "score",
+            "reason",
+            "file_hashed",
+            name=op.f("pk_service_event_days"),
+        ),
+    )
     op.create_table(
         "cost_inputs",
         sa.Column("channel", sa.String(16), nullable=False),
@@ -60,6 +90,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the analytics tables."""
     op.drop_table("cost_inputs")
+    op.drop_table("service_event_days")
+    op.drop_index("ix_service_events_repeat_contact_at", table_name="service_events")
     op.drop_index("ix_service_events_file_hash_at", table_name="service_events")
     op.drop_index("ix_service_events_kiosk_at", table_name="service_events")
     op.drop_index("ix_service_events_at", table_name="service_events")

@@ -1,0 +1,44 @@
+"""Building service events and staff accounts for the analytics tests."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from backend.console_auth import add_agent
+from backend.roles import Role
+from backend.routing import Skills
+from offline_queue.analytics import new_event_id
+
+PASSWORD = "correct horse battery"
+DAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def new_session() -> str:
+    return secrets.token_hex(8)
+
+
+def event(kind: str, session: str, at: datetime = DAY, **codes: Any) -> dict[str, Any]:
+    """One service event as a kiosk sends it (JSON)."""
+    return {
+        "id": new_event_id(),
+        "kind": kind,
+        "at": at.isoformat(),
+        "session": session,
+        **codes,
+    }
+
+
+def add_staff(engine: Engine, agent_id: str, *roles: Role) -> None:
+    with engine.begin() as conn:
+        add_agent(conn, agent_id, agent_id.title(), PASSWORD, Skills(), now=DAY, roles=roles)
+
+
+async def log_in(client: httpx.AsyncClient, agent_id: str) -> None:
+    client.cookies.clear()
+    answer = await client.post("/console/login", json={"agent_id": agent_id, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
