@@ -73,7 +73,7 @@ def _cents(value: Decimal | None) -> int | None:
 
 
 def _amount(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents) / CENTS
+    return None if cents is None else (Decimal(cents) / CENTS).quantize(Decimal("0.01"))
 
 
 def read_costs(conn: Connection) -> dict[Channel, CostInput]:

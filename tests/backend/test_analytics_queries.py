@@ -15,7 +15,7 @@ from backend.analytics.queries import Filters, Summary, summary
 from backend.auth import issue_credential
 from backend.db import calls
 from offline_queue.analytics import ServiceEvent
-from tests.backend.analytics_helpers import DAY, event, new_session
+from tests.backend.analytics_helpers import DAY, event, new_session, visit
 from tests.fixtures.backend import InProcessBackend
 
 NOVEMBER = Filters(date(2026, 11, 1), date(2026, 11, 30))
@@ -27,42 +27,6 @@ OTHER_KIOSK = "kiosk-test-02"
 def send(engine: Engine, kiosk: str, *events: dict[str, Any]) -> None:
     parsed = ParsedEvents([ServiceEvent.model_validate(e) for e in events], [])
     store_events(engine, kiosk, parsed, now=datetime.now(UTC))
-
-
-def visit(
-    at: datetime,
-    *,
-    service: str = "change-of-address",
-    agency: str = "ville",
-    language: str = "fr",
-    completed: bool = True,
-    file_hash: str | None = None,
-    abandoned_at: str | None = None,
-    escalated_at: str | None = None,
-    score: int | None = None,
-    reason: str | None = None,
-    handoff: bool = False,
-) -> list[dict[str, Any]]:
-    """One visit's events, as the kiosk's view model records them."""
-    session = new_session()
-    codes = {"language": language, "agency_id": agency, "service_id": service}
-    events = [
-        event("session_started", session, at),
-        event("service_started", session, at, step="privacy", **codes),
-    ]
-    if escalated_at:
-        events.append(event("escalated", session, at, step=escalated_at, **codes))
-    if abandoned_at:
-        events.append(event("session_abandoned", session, at, step=abandoned_at, **codes))
-        return events
-    if completed:
-        hashed = {"file_hash": file_hash} if file_hash else {}
-        events.append(event("service_completed", session, at, **codes, **hashed))
-    if score:
-        events.append(event("satisfaction", session, at, score=score, reason=reason, **codes))
-    if handoff:
-        events.append(event("online_handoff", session, at, **codes))
-    return events
 
 
 def figures(backend: InProcessBackend, filters: Filters = NOVEMBER) -> Summary:
