@@ -68,9 +68,7 @@ SERVICES = (
 STEPS = ("identify", "form", "review")
 
 
-def _visit(
-    rng: random.Random, at: datetime, hashes: list[str]
-) -> tuple[list[ServiceEvent], bool]:
+def _visit(rng: random.Random, at: datetime, hashes: list[str]) -> tuple[list[ServiceEvent], bool]:
     """One visit's events (as the kiosk records them) and whether it escalated."""
     session = f"{rng.getrandbits(64):016x}"
     language = "fr" if rng.random() < 0.7 else "en"
