@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend import __version__
+from backend.analytics.routes import STATIC_DIR as ANALYTICS_STATIC_DIR
+from backend.analytics.routes import router as analytics_router
 from backend.attachments import router as attachments_router
 from backend.auth import Principal, require_role
 from backend.body import read_limited_body
@@ -273,6 +275,12 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     app.include_router(attachments_router)
     app.include_router(console_router)
     app.include_router(hub_router)
+    app.include_router(analytics_router)
+    app.mount(
+        "/analytics/static",
+        StaticFiles(directory=ANALYTICS_STATIC_DIR, check_dir=False),
+        name="analytics-static",
+    )
     # check_dir=False: the console's files are written separately and may come later.
     app.mount(
         "/console/static",

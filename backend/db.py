@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Connection,
+    Date,
     DateTime,
     Dialect,
     Engine,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    false,
     func,
     make_url,
     select,
@@ -350,4 +352,75 @@ call_events = Table(
     Column("agent_id", String(64), nullable=True),
     # An outcome or reason code (resolved, closed, wait_too_long, to_queue...).
     Column("code", String(32), nullable=True),
+)
+
+
+# --- Service analytics: what the kiosks counted, and what the agency says each channel costs ----
+
+COST_CHANNELS = ("kiosk", "video", "counter", "phone")
+
+service_events = Table(
+    "service_events",
+    metadata,
+    # Drawn at random by the kiosk when it recorded the event: stored once whatever the retries.
+    Column("id", String(32), primary_key=True),
+    # The site: from the kiosk's credential, never from what it sent.
+    Column("kiosk_id", String(64), ForeignKey("api_clients.client_id"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    # The kiosk's clock, to the minute (the kiosk never sends seconds).
+    Column("at", UtcDateTime(), nullable=False),
+    # Random per visit: ties a visit's events together, and nothing else.
+    Column("session", String(16), nullable=False),
+    Column("language", String(8), nullable=True),
+    Column("agency_id", String(64), nullable=True),
+    Column("service_id", String(64), nullable=True),
+    Column("life_event_id", String(64), nullable=True),
+    Column("step", String(64), nullable=True),
+    Column("score", Integer(), nullable=True),
+    Column("reason", String(32), nullable=True),
+    # A keyed hash of the file number on completed services (the key stays on the kiosks).
+    Column("file_hash", String(32), nullable=True),
+    # A completion whose file completed another visit's service in the 30 days before;
+    # kept up to date at ingest, whatever order the kiosks' events arrive in.
+    Column("repeat_contact", Boolean(), nullable=False, server_default=false()),
+    Column("received_at", UtcDateTime(), nullable=False),
+    # One site's period (the dashboard filtered by site, the export).
+    Index("ix_service_events_kiosk_at", "kiosk_id", "at"),
+    Index("ix_service_events_at", "at"),
+    # Repeat contacts: the same file's completions, by time.
+    Index("ix_service_events_file_hash_at", "file_hash", "at"),
+    Index("ix_service_events_repeat_contact_at", "repeat_contact", "at"),
+)
+
+# The fleet's events counted per UTC day and codes, kept at ingest: the dashboard reads a
+# month of every kiosk from a few thousand rows instead of a million events. Codes a
+# kiosk left out are '' and a missing score is 0, so that the key is never null.
+service_event_days = Table(
+    "service_event_days",
+    metadata,
+    Column("day", Date(), primary_key=True),
+    Column("kind", String(24), primary_key=True),
+    Column("agency_id", String(64), primary_key=True),
+    Column("service_id", String(64), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("step", String(64), primary_key=True),
+    Column("score", Integer(), primary_key=True, autoincrement=False),
+    Column("reason", String(32), primary_key=True),
+    Column("file_hashed", Boolean(), primary_key=True),
+    Column("events", BigInteger(), nullable=False),
+    # Of these completions, those marked repeat contacts (they may be marked after the
+    # count, when an earlier visit's events arrive late).
+    Column("repeat_contacts", BigInteger(), nullable=False),
+)
+
+cost_inputs = Table(
+    "cost_inputs",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    # Amounts in cents of the agency's currency; null: not set.
+    Column("monthly_per_kiosk_cents", BigInteger(), nullable=True),
+    Column("agent_hourly_cents", BigInteger(), nullable=True),
+    Column("per_transaction_cents", BigInteger(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint(f"channel IN {COST_CHANNELS!r}", name="channel"),
 )

@@ -164,6 +164,16 @@ class VideoSection(_Section):
         return f"{'wss' if scheme == 'https' else 'ws'}://{rest.rstrip('/')}/ws/kiosk"
 
 
+class AnalyticsSection(_Section):
+    """The service figures sent to the back end (codes only, see kiosk/service_events.py)."""
+
+    # Seconds between two sends; events wait in the kiosk's log meanwhile.
+    send_interval_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    # The deployment's secret for the keyed hash of file numbers (repeat contacts), the
+    # same on every kiosk of the agency and never on the back end. Unset: no repeat counts.
+    file_hash_key_file: Path | None = None
+
+
 class KioskSettings(_Section):
     """All settings of one kiosk."""
 
@@ -173,6 +183,7 @@ class KioskSettings(_Section):
     devices: DevicesSection = DevicesSection()
     receipt: ReceiptSection = ReceiptSection()
     video: VideoSection = VideoSection()
+    analytics: AnalyticsSection = AnalyticsSection()
 
     def resolve_paths(self, base: Path) -> KioskSettings:
         """Return a copy with relative paths taken from ``base`` (the config file's folder)."""
@@ -193,6 +204,15 @@ class KioskSettings(_Section):
                 ),
                 "outbox": self.outbox.model_copy(
                     update={"key_file": rel(self.outbox.key_file) if self.outbox.key_file else None}
+                ),
+                "analytics": self.analytics.model_copy(
+                    update={
+                        "file_hash_key_file": (
+                            None
+                            if self.analytics.file_hash_key_file is None
+                            else rel(self.analytics.file_hash_key_file)
+                        )
+                    }
                 ),
                 "devices": self.devices.model_copy(
                     update={

@@ -21,6 +21,7 @@ from enum import StrEnum
 from kiosk.catalogue import Catalogue, Channel, FieldKind, Service
 from kiosk.forms import check_field, check_form
 from kiosk.i18n import Language
+from offline_queue.analytics import SATISFACTION_SCORES, FeedbackReason
 from offline_queue.items import NewAttachment
 from offline_queue.schemas import IdentityMethod, TransactionRecord
 from peripherals.card import CardHolder
@@ -58,21 +59,8 @@ _BACK = {
 }
 # The steps a citizen sees in the step indicator (1 of 4 ...).
 VISIBLE_STEPS = (Step.SERVICE, Step.IDENTIFY, Step.FORM, Step.REVIEW)
-SATISFACTION_SCORES = range(1, 6)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_BYTES = 1_000_000
-
-
-class FeedbackReason(StrEnum):
-    """Why a citizen gave their score: picked from a list, never typed (no free text,
-    so no personal data slips into the figures and nobody has to type)."""
-
-    FAST = "fast"
-    EASY = "easy"
-    TOO_LONG = "too_long"
-    HARD_TO_UNDERSTAND = "hard_to_understand"
-    DEVICE_PROBLEM = "device_problem"
-    NEEDED_A_PERSON = "needed_a_person"
 
 
 class JourneyError(Exception):

@@ -13,7 +13,8 @@ from kiosk.catalogue import Catalogue, FieldKind, Service
 from kiosk.dates import format_date
 from kiosk.forms import CONSENT_GIVEN
 from kiosk.i18n import Language, Strings
-from kiosk.journey import CitizenSession, FeedbackReason
+from kiosk.journey import CitizenSession
+from offline_queue.analytics import FeedbackReason
 from offline_queue.items import NewAttachment
 from offline_queue.schemas import IdentityMethod
 from peripherals.card.file_number import format_file_number

@@ -21,8 +21,9 @@ from kiosk.document_camera import DocumentCameraSlot
 from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
 from kiosk.native_memory import limit_malloc_arenas
-from kiosk.service_events import ServiceEventLog
+from kiosk.service_events import ServiceEventLog, read_file_hash_key
 from kiosk.submission import SubmissionDesk
+from offline_queue.analytics_sync import AnalyticsSender
 from offline_queue.outbox import Outbox, OutboxError
 from offline_queue.sync import SyncWorker, make_backend_client
 from peripherals.card import CardReader
@@ -62,10 +63,14 @@ class KioskServices:
     # says where the nearest desk and phone line are.
     video: VideoCounter | None = None
     call_engine: CallEngine | None = None
+    # Sends the service events (codes only) to the back end's figures.
+    analytics: AnalyticsSender | None = None
 
     async def run_background(self) -> None:
-        """The kiosk's background work: sync, and the hub link when there is video."""
+        """The kiosk's background work: sync, figures, and the hub link when there is video."""
         work = [self.sync_worker.run()]
+        if self.analytics is not None:
+            work.append(self.analytics.run())
         if self.video is not None:
             work.append(self.video.run())
         await asyncio.gather(*work)
@@ -165,12 +170,23 @@ def open_outbox(settings: KioskSettings) -> Outbox:
     return outbox
 
 
+def open_service_events(settings: KioskSettings) -> ServiceEventLog:
+    """The service event log, with the deployment's file hash key when one is configured."""
+    key_file = settings.analytics.file_hash_key_file
+    try:
+        key = read_file_hash_key(key_file) if key_file is not None else None
+    except ValueError as err:
+        raise StartupError(f"analytics.file_hash_key_file: {err}") from err
+    return ServiceEventLog(settings.kiosk.data_dir / "service_events.db", file_hash_key=key)
+
+
 def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> KioskServices:
     """Wire the kiosk from its settings; raises StartupError or CatalogueError."""
     limit_malloc_arenas()  # before the worker threads that would each get an arena
     strings = load_strings()
     catalogue = load_catalogue(settings.kiosk.catalogue)
     token = read_token(settings)
+    events = open_service_events(settings)
     journey = Journey(catalogue, default_language=settings.kiosk.default_language)
     outbox = open_outbox(settings)
     client = make_backend_client(
@@ -210,6 +226,12 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
             token=token,
         )
     return KioskServices(
+        analytics=AnalyticsSender(
+            events,
+            client,
+            interval_s=settings.analytics.send_interval_s,
+            request_deadline_s=REQUEST_DEADLINE_TIMEOUTS * settings.backend.timeout_s,
+        ),
         call_desk=call_desk,
         video=video,
         call_engine=video.engine if video is not None else None,
@@ -226,5 +248,5 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         sync_worker=worker,
         desk=desk,
         document_camera=camera,
-        events=ServiceEventLog(settings.kiosk.data_dir / "service_events.db"),
+        events=events,
     )

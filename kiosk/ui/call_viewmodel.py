@@ -50,7 +50,12 @@ class CallViewModel(QObject):
         self._view_item: VideoView | None = None
         self._phone = ""
         self._tasks: set[asyncio.Task[None]] = set()
+        self._request_hooks: list[Callable[[], None]] = []
         desk.on_change = self._on_view
+
+    def add_request_hook(self, hook: Callable[[], None]) -> None:
+        """Also run ``hook`` when the citizen places a call (the figures count escalations)."""
+        self._request_hooks.append(hook)
 
     # -- properties --------------------------------------------------------
     @property
@@ -120,6 +125,8 @@ class CallViewModel(QObject):
         if self._engine is None or self._desk.in_call:
             return
         self._desk.requesting(share_context=share)
+        for hook in self._request_hooks:
+            hook()
         engine = self._engine
         self._spawn(engine.request(self._language(), self._service_id(), share))
 

@@ -96,6 +96,7 @@ class KioskUi:
             service_id=lambda: services.journey.session.service_id,
         )
         self.vm.add_wipe_hook(self.call.wipe)
+        self.call.add_request_hook(self.vm.note_escalation)
         # A citizen on a call rarely touches the screen; one behind the curtain has
         # stepped away, so the inactivity watch runs again (and its wipe hangs up).
         desk = services.call_desk

@@ -21,7 +21,6 @@ from kiosk import presenters
 from kiosk.i18n import LANGUAGES, Language, Strings
 from kiosk.journey import (
     VISIBLE_STEPS,
-    FeedbackReason,
     InactivityWatch,
     Journey,
     JourneyError,
@@ -32,6 +31,7 @@ from kiosk.reference import new_reference
 from kiosk.scanning import ScanError, scan_page
 from kiosk.service_events import EventKind, ServiceEventLog
 from kiosk.submission import SubmissionDesk
+from offline_queue.analytics import FeedbackReason
 from offline_queue.outbox import Outbox, OutboxFullError
 from offline_queue.schemas import TransactionRecord
 from offline_queue.sync import SyncStatus
@@ -461,7 +461,9 @@ class KioskViewModel(QObject):
             return
         self._record = record
         self._journey.saved()
-        self._note(EventKind.SERVICE_COMPLETED)
+        # Repeat contacts are counted by a keyed hash of the file number, never the number.
+        file_hash = self._events.file_hash(record.file_number) if self._events else None
+        self._note(EventKind.SERVICE_COMPLETED, file_hash=file_hash)
         self._busy = False
         self._print_state = "printing"
         self._emit_all()
@@ -528,6 +530,10 @@ class KioskViewModel(QObject):
             life_event_id=session.life_event_id,
             **codes,
         )
+
+    def note_escalation(self) -> None:
+        """The citizen asked for a person (a call was requested): counted with the step."""
+        self._note(EventKind.ESCALATED, step=self._journey.step.value)
 
     def _note_service_started(self) -> None:
         self._note(EventKind.SERVICE_STARTED, step=self._journey.step.value)

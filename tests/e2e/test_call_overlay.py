@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from kiosk.call_desk import CallPhase, CallView
 from kiosk.i18n import Language
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
+from offline_queue.analytics import EventKind
 
 
 class RecordingEngine:
@@ -90,6 +91,11 @@ def test_calling_with_consent_then_talking_muting_and_hanging_up(
     assert engine.muted == [(True, False)]
     assert desk.view.phase is CallPhase.ENDED
     assert [line.text for line in desk.view.captions] == ["Hello", "I cannot hear you"]
+    # The figures count the escalation, with the step it came from (codes only).
+    escalations = [e for e in kiosk.services.events.events() if e.kind is EventKind.ESCALATED]
+    assert [(e.step, e.service_id, e.language) for e in escalations] == [
+        ("privacy", "change-of-address", "en")
+    ]
 
 
 def test_a_callback_needs_a_slot_and_a_whole_phone_number(
