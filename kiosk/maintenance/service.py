@@ -27,7 +27,7 @@ from kiosk.maintenance.diagnostics import (
     versions,
 )
 from kiosk.maintenance.logs import tail_lines
-from kiosk.maintenance.reachability import Probe
+from kiosk.maintenance.reachability import Probe, Reachability
 from kiosk.maintenance.store import read_flag, write_flag
 from offline_queue.outbox import Outbox
 from offline_queue.sync import SyncWorker
@@ -150,6 +150,10 @@ class Maintenance:
             uptime_s=round(self._clock() - self._started, 1),
             out_of_service=self._out_of_service,
         )
+
+    async def probe_backend(self) -> Reachability:
+        """Time a request to the back end (``/healthz``)."""
+        return await self._probe()
 
     def read_log(self, actor: str, lines: int = LOG_VIEW_LINES) -> list[str]:
         """The last ``lines`` lines of the kiosk's log (the viewing is audited)."""
