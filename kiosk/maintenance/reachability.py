@@ -33,7 +33,7 @@ async def probe_backend(client: httpx.AsyncClient) -> Reachability:
     except httpx.TimeoutException:
         return Reachability(reachable=False, error=f"no answer within {PROBE_TIMEOUT_S:.0f} s")
     except httpx.HTTPError as err:
-        return Reachability(reachable=False, error=f"unreachable ({type(err).__name__})")
+        return Reachability(reachable=False, error=f"no connection ({type(err).__name__})")
     rtt_ms = round((time.perf_counter() - started) * 1000, 1)
     if response.status_code != httpx.codes.OK:
         return Reachability(

@@ -29,11 +29,13 @@ from kiosk.qr import qr_data_url
 from offline_queue.status import SyncStatus
 from peripherals.card import CardEvent, CardEventKind, CardReader
 from peripherals.card.errors import CardError
+from peripherals.health import SelfTestResult
 
 log = logging.getLogger(__name__)
 HOLD_TO_ENTER_MS = 3_000  # the hidden corner's long press: no citizen's tap lasts that long
 TICK_MS = 1_000
 DEVICES: tuple[DeviceName, ...] = ("card_reader", "printer", "document_camera")
+Note = tuple[str, dict[str, object]]  # a text key and its values, shown in today's language
 
 
 class MaintenanceViewModel(QObject):
@@ -84,15 +86,15 @@ class MaintenanceViewModel(QObject):
         self._language: Language = self._default_language
         self._actor = ""
         self._digits = ""
-        self._pin_message = ""
+        self._pin_note: Note | None = None  # rendered in the language of the moment
         self._checking = False
         self._lock_seconds = 0
         self._snapshot: DiagnosticsSnapshot | None = None
         self._backend_line = ""
-        self._tests: dict[str, dict[str, str]] = {}
+        self._tests: dict[str, SelfTestResult | None] = {}  # None: running
         self._camera_frame = ""
-        self._sync_message = ""
-        self._log_text = ""
+        self._sync_note = ""
+        self._log_lines: list[str] | None = None
         self._last_activity = self._clock()
 
     # -- properties ----------------------------------------------------------
@@ -104,7 +106,7 @@ class MaintenanceViewModel(QObject):
     cardsEnabled = Property(bool, lambda self: self._gate.cards_enabled, constant=True)
     pinLength = Property(int, lambda self: len(self._digits), notify=changed)
     pinMaxLength = Property(int, lambda self: MAX_PIN_DIGITS, constant=True)
-    pinMessage = Property(str, lambda self: self._pin_message, notify=changed)
+    pinMessage = Property(str, lambda self: self._render(self._pin_note), notify=changed)
     checking = Property(bool, lambda self: self._checking, notify=changed)
     locked = Property(bool, lambda self: self._lock_seconds > 0, notify=changed)
     outOfService = Property(
@@ -112,11 +114,30 @@ class MaintenanceViewModel(QObject):
     )
     notice = Property(dict, lambda self: dict(self._notice), constant=True)
     onlineQr = Property(str, lambda self: self._online_qr, constant=True)
-    tests = Property(dict, lambda self: dict(self._tests), notify=testsChanged)
+
+    def _get_tests(self) -> dict[str, dict[str, str]]:
+        shown = {}
+        for device, result in self._tests.items():
+            if result is None:
+                shown[device] = {"state": "running", "message": self._text("maint.testing")}
+                continue
+            message = presenter.self_test_message(result, self._strings, self._language)
+            shown[device] = {"state": "passed" if result.passed else "failed", "message": message}
+        return shown
+
+    tests = Property(dict, _get_tests, notify=testsChanged)
     cameraFrame = Property(str, lambda self: self._camera_frame, notify=testsChanged)
     backendLine = Property(str, lambda self: self._backend_line, notify=diagnosticsChanged)
-    syncMessage = Property(str, lambda self: self._sync_message, notify=diagnosticsChanged)
-    logText = Property(str, lambda self: self._log_text, notify=logChanged)
+    syncMessage = Property(
+        str, lambda self: self._render((self._sync_note, {})), notify=diagnosticsChanged
+    )
+
+    def _get_log_text(self) -> str:
+        if self._log_lines is None:
+            return ""
+        return "\n".join(self._log_lines) or self._text("maint.logs_empty")
+
+    logText = Property(str, _get_log_text, notify=logChanged)
 
     def _get_title(self) -> str:
         snapshot = self._snapshot
@@ -164,7 +185,7 @@ class MaintenanceViewModel(QObject):
         self._clear()
         self._screen = "pin"
         self._lock_seconds = self._gate.seconds_left()
-        self._pin_message = self._entry_message()
+        self._pin_note = self._entry_note()
         self._emit_all()
 
     @Slot(str)
@@ -187,7 +208,7 @@ class MaintenanceViewModel(QObject):
             return
         pin, self._digits = self._digits, ""
         self._checking = True
-        self._pin_message = self._text("maint.checking")
+        self._pin_note = ("maint.checking", {})
         self.changed.emit()
         self._spawn(self._check_pin(pin))
 
@@ -201,7 +222,7 @@ class MaintenanceViewModel(QObject):
     def _on_card_event(self, event: CardEvent) -> None:
         if event.kind is CardEventKind.INSERTED and self._screen == "pin" and not self._checking:
             self._checking = True
-            self._pin_message = self._text("maint.checking")
+            self._pin_note = ("maint.checking", {})
             self.changed.emit()
             self._spawn(self._check_card())
 
@@ -209,7 +230,7 @@ class MaintenanceViewModel(QObject):
         try:
             identity = await self._card.identify()
         except CardError as err:
-            self._pin_message = self._strings.text(f"error.{err.code}", self._language)
+            self._pin_note = (f"error.{err.code}", {})
             return
         finally:
             self._checking = False
@@ -222,26 +243,26 @@ class MaintenanceViewModel(QObject):
         if answer.granted:
             self._actor = answer.actor
             self._screen = "diagnostics"
-            self._pin_message = ""
+            self._pin_note = None
             self.changed.emit()
             self.refresh()
             return
         self._lock_seconds = answer.seconds_left
         match answer.outcome:
             case EntryOutcome.REFUSED if answer.actor.startswith("card:"):
-                self._pin_message = self._text("maint.card_refused")
+                self._pin_note = ("maint.card_refused", {})
             case EntryOutcome.REFUSED:
-                self._pin_message = self._text("maint.pin_wrong", tries=answer.tries_before_lock)
+                self._pin_note = ("maint.pin_wrong", {"tries": answer.tries_before_lock})
             case _:
-                self._pin_message = self._entry_message()
+                self._pin_note = self._entry_note()
         self.changed.emit()
 
-    def _entry_message(self) -> str:
+    def _entry_note(self) -> Note | None:
         if self._lock_seconds > 0:
-            return self._text("maint.locked", seconds=self._lock_seconds)
+            return ("maint.locked", {"seconds": self._lock_seconds})
         if not self._gate.pin_enabled:
-            return self._text("maint.pin_disabled")
-        return ""
+            return ("maint.pin_disabled", {})
+        return None
 
     # -- diagnostics -------------------------------------------------------------
     @Slot()
@@ -271,17 +292,15 @@ class MaintenanceViewModel(QObject):
         """Run one device's self-test; its result (and a camera frame) shows on screen."""
         if not self._actor or device not in DEVICES:
             return
-        if self._tests.get(device, {}).get("state") == "running":
-            return
-        self._tests[device] = {"state": "running", "message": self._text("maint.testing")}
+        if device in self._tests and self._tests[device] is None:
+            return  # already running
+        self._tests[device] = None
         self.testsChanged.emit()
         self._spawn(self._self_test(device))
 
     async def _self_test(self, device: DeviceName) -> None:
         result = await self._maintenance.self_test(device, self._actor)
-        state = "passed" if result.passed else "failed"
-        message = presenter.self_test_message(result, self._strings, self._language)
-        self._tests[device] = {"state": state, "message": message}
+        self._tests[device] = result
         if device == "document_camera" and result.artifact is not None:
             encoded = base64.b64encode(result.artifact).decode("ascii")
             self._camera_frame = f"data:image/jpeg;base64,{encoded}"
@@ -293,7 +312,7 @@ class MaintenanceViewModel(QObject):
         """Ask for a sync attempt at once."""
         if self._actor:
             self._maintenance.sync_now(self._actor)
-            self._sync_message = self._text("maint.sync_requested")
+            self._sync_note = "maint.sync_requested"
             self.diagnosticsChanged.emit()
 
     @Slot()
@@ -308,8 +327,7 @@ class MaintenanceViewModel(QObject):
         """The log viewer: the latest lines of the kiosk's log."""
         if not self._actor:
             return
-        lines = self._maintenance.read_log(self._actor)
-        self._log_text = "\n".join(lines) if lines else self._text("maint.logs_empty")
+        self._log_lines = self._maintenance.read_log(self._actor)
         self._screen = "logs"
         self.logChanged.emit()
         self.changed.emit()
@@ -318,7 +336,7 @@ class MaintenanceViewModel(QObject):
     def hideLogs(self) -> None:
         """Back from the log viewer (its text is dropped)."""
         if self._screen == "logs":
-            self._log_text = ""
+            self._log_lines = None
             self._screen = "diagnostics"
             self.logChanged.emit()
             self.changed.emit()
@@ -375,7 +393,7 @@ class MaintenanceViewModel(QObject):
         if self._screen == "pin" and self._lock_seconds > 0:
             self._lock_seconds = self._gate.seconds_left()
             if not self._checking:
-                self._pin_message = self._entry_message()
+                self._pin_note = self._entry_note()
             self.changed.emit()
 
     def _emit_all(self) -> None:
@@ -383,6 +401,12 @@ class MaintenanceViewModel(QObject):
         self.diagnosticsChanged.emit()
         self.testsChanged.emit()
         self.logChanged.emit()
+
+    def _render(self, note: Note | None) -> str:
+        if note is None or not note[0]:
+            return ""
+        key, values = note
+        return self._strings.text(key, self._language, **values)
 
     def _text(self, key: str, **values: object) -> str:
         return self._strings.text(key, self._language, **values)

@@ -18,6 +18,7 @@ from kiosk.ui.driver import KioskDriver
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
 from peripherals.card.simulator import SAMPLE_UID, SimulatedCardReader
 from peripherals.printer.simulator import SimulatedPrinter
+from tests.e2e.test_accessibility import HIGH_CONTRAST_MIN, NORMAL_MIN_CONTRAST, check_screen
 
 PIN = "482913"
 PIN_HASH = hash_pin(PIN)
@@ -268,3 +269,54 @@ def test_restart_asks_the_runtime_to_exit_for_systemd(kiosk: RunningKiosk) -> No
 
     kiosk.run(scenario())
     assert asked == [True]
+
+
+@pytest.mark.parametrize("high_contrast", [False, True], ids=["normal", "high-contrast"])
+def test_the_maintenance_screens_are_legible_and_operable(
+    kiosk: RunningKiosk, high_contrast: bool
+) -> None:
+    d = kiosk.driver
+    minimum = HIGH_CONTRAST_MIN if high_contrast else NORMAL_MIN_CONTRAST
+    problems: list[str] = []
+    checked: dict[str, tuple[int, int]] = {}
+    printer = kiosk.services.printer
+    assert isinstance(printer, SimulatedPrinter)
+    if high_contrast:
+        kiosk.ui.vm.toggleContrast()
+
+    async def check(screen: str) -> None:
+        await d.settle()
+        found, texts, controls = check_screen(d, screen, minimum)
+        problems.extend(found)
+        checked[screen] = (texts, controls)
+
+    async def scenario() -> None:
+        await open_pin_pad(d)
+        await d.tap("pinKey_4")
+        await check("pin")
+        await d.tap("pinKey_erase")
+        await type_pin(d, PIN)
+        await diagnostics_shown(d)
+        printer.refill(3)  # paper low: the "needs attention" badge
+        await d.tap("selfTest_document_camera")
+        await d.wait_for(lambda: kiosk.ui.maint.property("cameraFrame"), "the frame")
+        await d.tap("selfTest_card_reader")  # no card: a failed test's message
+        await d.wait_for(lambda: "card_reader" in kiosk.ui.maint.property("tests"), "the test")
+        await diagnostics_shown(d)
+        await check("diagnostics")
+        await d.tap("showLogsButton")
+        await d.screen("maintenanceLogScreen")
+        await check("logs")
+        await d.tap("hideLogsButton")
+        await diagnostics_shown(d)
+        await d.tap("outOfServiceToggle")
+        await d.item("outOfServiceBanner")
+        await check("diagnostics-out-of-service")
+        await d.tap("leaveMaintenance")
+        await d.screen("outOfServiceScreen")
+        await check("out-of-service")
+
+    kiosk.run(scenario())
+    assert problems == [], "\n".join(problems)
+    assert all(texts >= 3 for texts, _ in checked.values()), checked
+    assert all(controls >= 2 for name, (_, controls) in checked.items() if name != "out-of-service")

@@ -93,7 +93,7 @@ async def test_an_unreachable_back_end_is_reported_with_the_reason(
     snapshot = await services.maintenance.snapshot()  # port 9 on loopback: nobody answers
     assert snapshot.backend is not None
     assert not snapshot.backend.reachable
-    assert "unreachable" in (snapshot.backend.error or "")
+    assert "no connection" in (snapshot.backend.error or "")
 
 
 async def test_the_back_end_probe_times_a_healthz_request() -> None:
