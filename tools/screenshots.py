@@ -125,6 +125,7 @@ class Photographer:
                 ),
                 f"the {device} self-test",
             )
+            await d.settle()
         await d.wait_for(lambda: "…" not in maint.property("backendLine"), "the back end probe")
         await self.snap("maintenance-diagnostics")
         await d.tap("showLogsButton")

@@ -146,13 +146,17 @@ class MaintenanceViewModel(QObject):
 
     title = Property(str, _get_title, notify=diagnosticsChanged)
 
-    def _get_devices(self) -> list[dict[str, Any]]:
-        if self._snapshot is None:
-            return []
-        rows = presenter.device_rows(self._snapshot, self._strings, self._language)
-        return cast(list[dict[str, Any]], rows)
+    # The device cards are fixed (a constant model): a refresh changes their texts in
+    # place instead of rebuilding them, so nothing moves under the technician's finger.
+    deviceNames = Property(list, lambda self: list(DEVICES), constant=True)
 
-    devices = Property(list, _get_devices, notify=diagnosticsChanged)
+    def _get_devices(self) -> dict[str, Any]:
+        if self._snapshot is None:
+            return {}
+        rows = presenter.device_rows(self._snapshot, self._strings, self._language)
+        return {row["device"]: dict(row) for row in rows}
+
+    devices = Property(dict, _get_devices, notify=diagnosticsChanged)
 
     def _get_sync_lines(self) -> list[str]:
         if self._snapshot is None:

@@ -183,3 +183,29 @@ def test_a_malformed_pin_hash_is_refused_naming_the_key(value: str, problem: str
 def test_a_hash_made_by_the_helper_is_accepted_by_the_configuration() -> None:
     settings = load_settings(None, environ={"VG_KIOSK__MAINTENANCE__PIN_HASH": PIN_HASH})
     assert settings.maintenance.pin_hash == PIN_HASH
+
+
+def test_the_helper_prints_a_hash_the_configuration_accepts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.maintenance import pin as helper
+
+    monkeypatch.setattr(helper.getpass, "getpass", lambda _prompt: PIN)
+    assert helper.main() == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    encoded = line.removeprefix('pin_hash = "').removesuffix('"')
+    assert pin_matches(encoded, PIN)
+    assert PIN not in line
+
+
+def test_the_helper_refuses_a_short_pin_and_a_mismatch(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.maintenance import pin as helper
+
+    answers = iter(["1234"])
+    monkeypatch.setattr(helper.getpass, "getpass", lambda _prompt: next(answers))
+    assert helper.main() == 2
+    answers = iter([PIN, "999999"])
+    assert helper.main() == 2
+    assert "the two PINs differ" in capsys.readouterr().err

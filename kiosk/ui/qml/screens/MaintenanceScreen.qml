@@ -36,37 +36,40 @@ Item {
             width: Theme.px(800)
             spacing: Theme.px(20)
             Repeater {
-                model: maint.devices
+                model: maint.deviceNames
                 Card {
-                    objectName: "device_" + modelData.device
+                    objectName: "device_" + modelData
+                    visible: maint.devices[modelData] !== undefined
                     width: parent.width
-                    readonly property var test: maint.tests[modelData.device] || ({})
+                    readonly property string device: modelData
+                    readonly property var info: maint.devices[device] || ({})
+                    readonly property var test: maint.tests[device] || ({})
                     Row {
                         width: parent.width
                         spacing: Theme.px(16)
-                        Text { width: parent.width - badge.width - parent.spacing; text: modelData.name; color: Theme.heading; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(30); font.bold: true; anchors.verticalCenter: parent.verticalCenter }
+                        Text { width: parent.width - badge.width - parent.spacing; text: info.name; color: Theme.heading; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(30); font.bold: true; anchors.verticalCenter: parent.verticalCenter }
                         Rectangle {
                             id: badge
                             width: stateText.implicitWidth + Theme.px(32); height: Theme.px(44); radius: height / 2
-                            color: modelData.state === "ok" ? Theme.success : modelData.state === "degraded" ? Theme.help : Theme.error
-                            Text { id: stateText; objectName: "deviceState_" + modelData.device; anchors.centerIn: parent; text: modelData.stateText; color: modelData.state === "ok" ? Theme.textOnSuccess : modelData.state === "degraded" ? Theme.textOnHelp : Theme.textOnError; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(22); font.bold: true }
+                            color: info.state === "ok" ? Theme.success : info.state === "degraded" ? Theme.help : Theme.error
+                            Text { id: stateText; objectName: "deviceState_" + device; anchors.centerIn: parent; text: info.stateText; color: info.state === "ok" ? Theme.textOnSuccess : info.state === "degraded" ? Theme.textOnHelp : Theme.textOnError; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(22); font.bold: true }
                         }
                     }
-                    Line { text: modelData.message }
+                    Line { text: info.message }
                     Row {
                         width: parent.width
                         spacing: Theme.px(20)
                         KioskButton {
                             id: testButton
-                            objectName: "selfTest_" + modelData.device
+                            objectName: "selfTest_" + device
                             kind: "secondary"
                             fontSize: Theme.fpx(26)
                             enabled: test.state !== "running"
-                            text: modelData.testLabel
-                            onClicked: maint.runSelfTest(modelData.device)
+                            text: info.testLabel
+                            onClicked: maint.runSelfTest(device)
                         }
                         Text {
-                            objectName: "selfTestResult_" + modelData.device
+                            objectName: "selfTestResult_" + device
                             anchors.verticalCenter: parent.verticalCenter
                             width: parent.width - testButton.width - frame.width - 2 * parent.spacing
                             wrapMode: Text.WordWrap
@@ -77,14 +80,14 @@ Item {
                         // The document camera's self-test frame, for the technician to judge.
                         Image {
                             id: frame
-                            objectName: modelData.device === "document_camera" ? "cameraFrame" : ""
-                            visible: modelData.device === "document_camera" && maint.cameraFrame !== ""
+                            objectName: device === "document_camera" ? "cameraFrame" : ""
+                            visible: device === "document_camera" && maint.cameraFrame !== ""
                             width: visible ? Theme.px(200) : 0; height: Theme.px(150)
                             fillMode: Image.PreserveAspectFit
-                            source: modelData.device === "document_camera" ? maint.cameraFrame : ""
+                            source: device === "document_camera" ? maint.cameraFrame : ""
                             cache: false
                             Accessible.role: Accessible.Graphic
-                            Accessible.name: modelData.testLabel
+                            Accessible.name: info.testLabel
                         }
                     }
                 }
