@@ -114,6 +114,7 @@ class Photographer:
             await d.tap(f"pinKey_{digit}")
         await d.tap("pinKey_enter")
         await d.item("deviceState_document_camera")
+        await d.settle()  # the device cards are laid out once the first snapshot filled them
         printer = self.kiosk.services.printer
         if isinstance(printer, SimulatedPrinter):
             printer.refill(3)  # paper low: the technician's "needs attention"
@@ -237,8 +238,9 @@ def main(out_dir: Path) -> int:
                 settings = local_settings(root, "http://127.0.0.1:9", "offline-demo-token")
                 technician = MaintenanceSection(pin_hash=hash_pin(SCREENSHOT_PIN))
                 settings = settings.model_copy(update={"maintenance": technician})
-                # The log viewer shows what this run logs, as on a kiosk.
+                # The log viewer shows what this run logs, at the kiosk's level.
                 log_file = install_log_file(log_file_path(settings.kiosk.data_dir))
+                logging.getLogger().setLevel(logging.INFO)
                 try:
                     with running_kiosk(settings, ScriptedCallEngine()) as kiosk:
                         shots = Photographer(kiosk, language, out_dir, high_contrast=high_contrast)

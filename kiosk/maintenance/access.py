@@ -85,8 +85,11 @@ class TechnicianGate:
         locked = self._refuse_while_locked(PIN_ACTOR, "pin")
         if locked is not None:
             return locked
+        # Counted as a failure before the check, undone if the PIN is right: an attempt
+        # abandoned mid-check (the pad closed, the app killed) still counts.
+        delay = self._lockout.failed()
         matches = await asyncio.to_thread(pin_matches, self._pin_hash, pin)
-        return self._settle(PIN_ACTOR, "pin", matches)
+        return self._settle(PIN_ACTOR, "pin", matches, delay)
 
     def try_card(self, uid: bytes) -> EntryAnswer:
         """Check a card's UID against the technicians' list."""
@@ -94,7 +97,7 @@ class TechnicianGate:
         locked = self._refuse_while_locked(actor, "card")
         if locked is not None:
             return locked
-        return self._settle(actor, "card", uid.hex() in self._cards)
+        return self._settle(actor, "card", uid.hex() in self._cards, self._lockout.failed())
 
     def _refuse_while_locked(self, actor: str, means: str) -> EntryAnswer | None:
         left = self._lockout.seconds_left()
@@ -103,12 +106,12 @@ class TechnicianGate:
         self._audit.record(actor, AuditAction.ENTRY, "locked", f"{means}; {left} s left")
         return EntryAnswer(EntryOutcome.LOCKED, actor, seconds_left=left)
 
-    def _settle(self, actor: str, means: str, matches: bool) -> EntryAnswer:
+    def _settle(self, actor: str, means: str, matches: bool, delay: float) -> EntryAnswer:
+        """Grant (resetting the failure already counted) or report the failure and lock."""
         if matches:
             self._lockout.succeeded()
             self._audit.record(actor, AuditAction.ENTRY, "granted", means)
             return EntryAnswer(EntryOutcome.GRANTED, actor)
-        delay = self._lockout.failed()
         failures = self._lockout.failures
         self._audit.record(actor, AuditAction.ENTRY, "refused", f"{means}; failure {failures}")
         if delay:

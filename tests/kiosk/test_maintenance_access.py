@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -209,3 +210,13 @@ def test_the_helper_refuses_a_short_pin_and_a_mismatch(
     answers = iter([PIN, "999999"])
     assert helper.main() == 2
     assert "the two PINs differ" in capsys.readouterr().err
+
+
+async def test_an_attempt_abandoned_during_the_check_still_counts(tmp_path: Path) -> None:
+    gate = make_gate(tmp_path / "m.db", FakeClock())
+    attempt = asyncio.ensure_future(gate.try_pin(WRONG))
+    await asyncio.sleep(0)  # the check has started (in its thread)
+    attempt.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await attempt
+    assert Lockout(open_store(tmp_path / "m.db")).failures == 1

@@ -7,12 +7,14 @@ Item {
     objectName: "maintenanceLogScreen"
     Text {
         id: heading
-        anchors.left: parent.left; anchors.top: parent.top; anchors.margins: Theme.px(32)
+        anchors.left: parent.left; anchors.leftMargin: Theme.px(32)
+        anchors.verticalCenter: back.verticalCenter
         text: maint.strings["maint.logs_title"]
         color: Theme.heading; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(32); font.bold: true
         Accessible.role: Accessible.Heading; Accessible.name: text
     }
     KioskButton {
+        id: back
         objectName: "hideLogsButton"
         anchors.right: parent.right; anchors.top: parent.top; anchors.margins: Theme.px(20)
         kind: "secondary"
@@ -47,6 +49,7 @@ Item {
                 text: maint.logText
                 color: Theme.text
                 font.family: "DejaVu Sans Mono"; font.pixelSize: Theme.fpx(20)
+                lineHeight: 1.2  // room for underscores, which sit below the baseline
             }
         }
     }

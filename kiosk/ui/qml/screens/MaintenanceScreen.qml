@@ -42,7 +42,7 @@ Item {
                     visible: maint.devices[modelData] !== undefined
                     width: parent.width
                     readonly property string device: modelData
-                    readonly property var info: maint.devices[device] || ({})
+                    readonly property var info: maint.devices[device] || ({ name: "", state: "", stateText: "", message: "", testLabel: "" })
                     readonly property var test: maint.tests[device] || ({})
                     Row {
                         width: parent.width
