@@ -127,8 +127,9 @@ Window {
             onClicked: call.liftCurtain()
         }
     }
-    // The technician's screens cover everything, the curtain and overlays included.
-    MaintenanceOverlay { anchors.fill: parent; z: 40 }
+    // The technician's screens cover the citizen's screens and overlays. They open only
+    // from the attract screen, so never during a call: the privacy curtain stays on top.
+    MaintenanceOverlay { anchors.fill: parent; z: 15 }
     HelpOverlay { id: help }
     ConfirmOverlay { id: startOver }
     TimeoutOverlay { id: timeout }
