@@ -14,6 +14,7 @@ from pathlib import Path
 from kiosk.catalogue import CatalogueError
 from kiosk.config import ConfigError, load_settings
 from kiosk.i18n import CatalogueTextError
+from kiosk.maintenance.logs import install_log_file, log_file_path
 from kiosk.services import StartupError, build_services
 
 EXIT_CONFIG = 2
@@ -72,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             demo_dir = args.demo_dir.resolve()
             backend = stack.enter_context(embedded_backend(demo_dir))
             settings = demo_settings(settings, backend, demo_dir)
+        # The maintenance mode's log viewer reads this file (rotating, capped).
+        log_file = install_log_file(log_file_path(settings.kiosk.data_dir))
+        stack.callback(logging.getLogger().removeHandler, log_file)
+        stack.callback(log_file.close)
         from kiosk.ui.runtime import RunOptions, run, start_event_loop
 
         event_loop = start_event_loop()

@@ -204,6 +204,14 @@ class Service(CatalogueModel):
         return next(f for f in self.fields if f.id == field_id)
 
 
+class Place(CatalogueModel):
+    """Another service point a citizen can go to (shown while the kiosk is out of service)."""
+
+    name: Localized
+    address: Localized
+    hours: Localized | None = None
+
+
 class Site(CatalogueModel):
     """The office where the kiosk stands, and the people nearby who can help."""
 
@@ -212,6 +220,9 @@ class Site(CatalogueModel):
     help_phone: Annotated[str, Field(min_length=3, max_length=40)]
     # None: the back end alone knows whether agents answer (its queues' hours).
     agent_hours: AgentHours | None = None
+    # Where else to go when this kiosk is out of service: other offices, and the web.
+    elsewhere: tuple[Place, ...] = ()
+    online_url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
 
 
 class LifeEvent(CatalogueModel):

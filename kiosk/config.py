@@ -12,7 +12,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from kiosk.maintenance.pin import PinHashError, check_pin_hash
 
 ENV_PREFIX = "VG_KIOSK__"
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "catalogue.toml"
@@ -174,6 +184,36 @@ class AnalyticsSection(_Section):
     file_hash_key_file: Path | None = None
 
 
+class MaintenanceSection(_Section):
+    """How a technician gets into maintenance mode, and how long it stays open unattended.
+
+    ``pin_hash`` is the argon2 hash ``python -m kiosk.maintenance.pin`` prints,
+    never the PIN itself; without it the PIN pad says entry by PIN is disabled.
+    ``technician_cards`` are the UIDs (hex) of the technicians' smart cards.
+    """
+
+    pin_hash: str | None = None
+    technician_cards: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8,20}$")]] = []
+    # A technician who walks away must not leave the kiosk's controls open for long.
+    inactivity_timeout_s: Annotated[float, Field(ge=30, le=1800)] = 120.0
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _pin_hash_is_argon2(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            check_pin_hash(value)
+        except PinHashError as err:
+            raise ValueError(str(err)) from err
+        return value
+
+    @field_validator("technician_cards")
+    @classmethod
+    def _cards_lowercase(cls, value: list[str]) -> list[str]:
+        return [uid.lower() for uid in value]
+
+
 class KioskSettings(_Section):
     """All settings of one kiosk."""
 
@@ -184,6 +224,7 @@ class KioskSettings(_Section):
     receipt: ReceiptSection = ReceiptSection()
     video: VideoSection = VideoSection()
     analytics: AnalyticsSection = AnalyticsSection()
+    maintenance: MaintenanceSection = MaintenanceSection()
 
     def resolve_paths(self, base: Path) -> KioskSettings:
         """Return a copy with relative paths taken from ``base`` (the config file's folder)."""

@@ -20,6 +20,13 @@ from kiosk.config import KioskSettings
 from kiosk.document_camera import DocumentCameraSlot
 from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
+from kiosk.maintenance.access import TechnicianGate
+from kiosk.maintenance.audit import AuditLog
+from kiosk.maintenance.lockout import Lockout
+from kiosk.maintenance.logs import log_file_path
+from kiosk.maintenance.reachability import probe_backend
+from kiosk.maintenance.service import KioskDevices, Maintenance
+from kiosk.maintenance.store import open_store
 from kiosk.native_memory import limit_malloc_arenas
 from kiosk.service_events import ServiceEventLog, read_file_hash_key
 from kiosk.submission import SubmissionDesk
@@ -58,6 +65,8 @@ class KioskServices:
     desk: SubmissionDesk
     events: ServiceEventLog
     document_camera: DocumentCameraSlot
+    maintenance: Maintenance
+    technician_gate: TechnicianGate
     call_desk: CallDesk = field(default_factory=CallDesk)
     # None when the kiosk has no video counter configured: "talk to a person" then
     # says where the nearest desk and phone line are.
@@ -85,6 +94,7 @@ class KioskServices:
         await self.client.aclose()
         self.outbox.close()
         self.events.close()
+        self.maintenance.close()
 
 
 def build_card_reader(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> CardReader:
@@ -211,6 +221,10 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
     )
     call_desk = CallDesk()
     camera = DocumentCameraSlot(settings.devices)
+    card_reader = build_card_reader(settings, loop)
+    maintenance, gate = build_maintenance(
+        settings, KioskDevices(card_reader, printer, camera), outbox, worker, client
+    )
     video = None
     if settings.video.enabled:
         # Imported only when configured: aiortc and PyAV weigh about 70 MB.
@@ -241,7 +255,7 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         inactivity=InactivityWatch(
             settings.kiosk.inactivity_timeout_s, settings.kiosk.inactivity_countdown_s
         ),
-        card_reader=build_card_reader(settings, loop),
+        card_reader=card_reader,
         printer=printer,
         outbox=outbox,
         client=client,
@@ -249,4 +263,37 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         desk=desk,
         document_camera=camera,
         events=events,
+        maintenance=maintenance,
+        technician_gate=gate,
     )
+
+
+def build_maintenance(
+    settings: KioskSettings,
+    devices: KioskDevices,
+    outbox: Outbox,
+    worker: SyncWorker,
+    client: httpx.AsyncClient,
+) -> tuple[Maintenance, TechnicianGate]:
+    """The technician's service and the gate to it, on their database next to the outbox."""
+    data_dir = settings.kiosk.data_dir
+    db = open_store(data_dir / "maintenance.db")
+    audit = AuditLog(db)
+    gate = TechnicianGate(
+        settings.maintenance.pin_hash,
+        settings.maintenance.technician_cards,
+        Lockout(db),
+        audit,
+    )
+    maintenance = Maintenance(
+        kiosk_id=settings.kiosk.id,
+        db=db,
+        audit=audit,
+        devices=devices,
+        outbox=outbox,
+        sync_worker=worker,
+        probe=lambda: probe_backend(client),
+        data_dir=data_dir,
+        log_file=log_file_path(data_dir),
+    )
+    return maintenance, gate

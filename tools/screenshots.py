@@ -7,6 +7,7 @@ rendered through Qt's PDF module.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -24,14 +25,21 @@ from PySide6.QtCore import QSize
 from PySide6.QtPdf import QPdfDocument
 
 from kiosk.call_desk import Pushed
+from kiosk.config import MaintenanceSection
 from kiosk.i18n import Language
+from kiosk.maintenance.lockout import FREE_FAILURES
+from kiosk.maintenance.logs import install_log_file, log_file_path
+from kiosk.maintenance.pin import hash_pin
 from kiosk.ui.driver import KioskDriver, walk_change_of_address, walk_moving, walk_other_channels
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
 from peripherals.card.simulator import SimulatedCardReader
+from peripherals.printer.simulator import SimulatedPrinter
 from video.receiver import RemoteFrame
 
 SHOT_WIDTH = 1280  # 2/3 of the 1920x1080 design: sharp enough, small files
 RECEIPT_DPI = 200
+SCREENSHOT_PIN = "482913"
+HOLD_S = 3.3  # the hidden corner's long press, a little past its 3 s
 
 
 class Photographer:
@@ -76,6 +84,7 @@ class Photographer:
         await d.tap("stillHereButton")
         await self.call_scenario()
         await self.other_paths()
+        await self.maintenance_scenario()
 
     async def other_paths(self) -> None:
         """A life event across two agencies, then a service for a person and a referral."""
@@ -87,6 +96,62 @@ class Photographer:
             if self.suffix.endswith("-hc"):
                 self.kiosk.ui.vm.toggleContrast()
             await walk(self.d, self.language, snapshot=self.snap)
+
+    async def maintenance_scenario(self) -> None:
+        """The technician's screens, the out-of-service screen, then a locked PIN pad."""
+        d, maint = self.d, self.kiosk.ui.maint
+        self.kiosk.ui.vm.newSession()
+        if self.suffix.endswith("-hc"):
+            self.kiosk.ui.vm.toggleContrast()
+        await d.screen("attractScreen")
+        await d.long_press("maintenanceCorner", HOLD_S)
+        await d.screen("maintenancePinScreen")
+        if self.language == "en":
+            await d.tap("maintenanceLanguage")
+        for digit in SCREENSHOT_PIN[:3]:
+            await d.tap(f"pinKey_{digit}")
+        await self.snap("maintenance-pin")
+        for digit in SCREENSHOT_PIN[3:]:
+            await d.tap(f"pinKey_{digit}")
+        await d.tap("pinKey_enter")
+        await d.item("deviceState_document_camera")
+        await d.settle()  # the device cards are laid out once the first snapshot filled them
+        printer = self.kiosk.services.printer
+        if isinstance(printer, SimulatedPrinter):
+            printer.refill(3)  # paper low: the technician's "needs attention"
+        for device in ("document_camera", "printer", "card_reader"):
+            await d.tap(f"selfTest_{device}")
+            await d.wait_for(
+                lambda device=device: (
+                    maint.property("tests").get(device, {}).get("state") not in (None, "running")
+                ),
+                f"the {device} self-test",
+            )
+            await d.settle()
+        await d.wait_for(lambda: "…" not in maint.property("backendLine"), "the back end probe")
+        await self.snap("maintenance-diagnostics")
+        await d.tap("showLogsButton")
+        await d.screen("maintenanceLogScreen")
+        await self.snap("maintenance-logs")
+        await d.tap("hideLogsButton")
+        await d.item("outOfServiceToggle")
+        await d.settle()
+        await d.tap("outOfServiceToggle")
+        await d.item("outOfServiceBanner")
+        await d.tap("leaveMaintenance")
+        await d.screen("outOfServiceScreen")
+        await self.snap("out-of-service")
+        await d.long_press("maintenanceCorner", HOLD_S)
+        for _ in range(FREE_FAILURES):
+            await d.wait_for(lambda: not maint.property("checking"), "the PIN check")
+            for digit in "000000":
+                await d.tap(f"pinKey_{digit}")
+            await d.tap("pinKey_enter")
+        await d.wait_for(lambda: maint.property("locked"), "the lock")
+        if self.language == "en" and maint.property("language") == "fr":
+            await d.tap("maintenanceLanguage")
+        await self.snap("maintenance-locked")
+        await d.tap("pinCancel")
 
     async def call_scenario(self) -> None:
         """The call overlay in each of its phases, scripted through the call desk."""
@@ -172,9 +237,18 @@ def main(out_dir: Path) -> int:
                 root = Path(tmp) / f"{language}-{high_contrast}"
                 # Port 9 (discard) on loopback: nothing answers, as in a network cut.
                 settings = local_settings(root, "http://127.0.0.1:9", "offline-demo-token")
-                with running_kiosk(settings, ScriptedCallEngine()) as kiosk:
-                    shots = Photographer(kiosk, language, out_dir, high_contrast=high_contrast)
-                    kiosk.run(shots.scenario())
+                technician = MaintenanceSection(pin_hash=hash_pin(SCREENSHOT_PIN))
+                settings = settings.model_copy(update={"maintenance": technician})
+                # The log viewer shows what this run logs, at the kiosk's level.
+                log_file = install_log_file(log_file_path(settings.kiosk.data_dir))
+                logging.getLogger().setLevel(logging.INFO)
+                try:
+                    with running_kiosk(settings, ScriptedCallEngine()) as kiosk:
+                        shots = Photographer(kiosk, language, out_dir, high_contrast=high_contrast)
+                        kiosk.run(shots.scenario())
+                finally:
+                    logging.getLogger().removeHandler(log_file)
+                    log_file.close()
             receipts = sorted((root / "printed").glob("*.pdf"))
             render_pdf(receipts[-1], out_dir / f"receipt-{language}.png")
     print(f"screenshots written to {out_dir}")

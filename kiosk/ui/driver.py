@@ -115,6 +115,16 @@ class KioskDriver:
             )
         )
 
+    async def long_press(self, name: str, seconds: float) -> None:
+        """Hold a finger on the item called ``name`` for ``seconds``, then lift it."""
+        await self.wait_for(self.window.isExposed, "the window to be shown")
+        item = await self.item(name)
+        centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
+        left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        await self._outside_task(lambda: QTest.mousePress(self.window, left, none, centre))
+        await asyncio.sleep(seconds)
+        await self._outside_task(lambda: QTest.mouseRelease(self.window, left, none, centre))
+
     async def draw(self, name: str, stroke: list[tuple[float, float]]) -> None:
         """Draw one finger stroke on the item called ``name`` (points as fractions of it)."""
         item = await self.item(name)

@@ -22,10 +22,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
+from kiosk.maintenance.service import EXIT_RESTART
 from kiosk.native_memory import release_free_heap
 from kiosk.services import KioskServices
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
+from kiosk.ui.maintenance_viewmodel import MaintenanceViewModel
 from kiosk.ui.speech import ReadAloud
 from kiosk.ui.video_view import VideoView
 from kiosk.ui.viewmodel import KioskViewModel
@@ -54,17 +56,19 @@ class RunOptions:
 
 
 class ActivityFilter(QObject):
-    """Every touch, click or key press anywhere counts as the citizen being there."""
+    """Every touch, click or key press anywhere: the citizen (or technician) is there."""
 
-    def __init__(self, vm: KioskViewModel) -> None:
+    def __init__(self, vm: KioskViewModel, maint: MaintenanceViewModel) -> None:
         super().__init__()
         self._vm = vm
+        self._maint = maint
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
         if event.type() not in _ACTIVITY_EVENTS:
             return False
         warning_shown = self._vm.property("countdown") >= 0
         self._vm.userActivity()
+        self._maint.userActivity()
         # A touch that dismisses "are you still there?" must not also act on the
         # screen below the warning, which reappears under the finger.
         return bool(warning_shown)
@@ -107,7 +111,19 @@ class KioskUi:
         self.vm.languageChanged.connect(lambda: self.speech.set_language(journey.session.language))
         self.vm.add_wipe_hook(self.speech.reset)
         self.vm.add_wipe_hook(self._forget_caches)
+        settings = services.settings
+        self.maint = MaintenanceViewModel(
+            services.maintenance,
+            services.technician_gate,
+            services.card_reader,
+            services.strings,
+            services.journey.catalogue.site,
+            default_language=settings.kiosk.default_language,
+            idle_timeout_s=settings.maintenance.inactivity_timeout_s,
+        )
+        services.sync_worker.add_listener(self.maint.on_sync_status)
         self.engine = QQmlApplicationEngine()
+        self.engine.rootContext().setContextProperty("maint", self.maint)
         self.engine.rootContext().setContextProperty("speech", self.speech)
         self.engine.rootContext().setContextProperty("vm", self.vm)
         self.engine.rootContext().setContextProperty("call", self.call)
@@ -132,7 +148,7 @@ class KioskUi:
                     services.video.call.audio_sink = self._speaker
                 if services.video.microphone is not None:
                     self._microphone = QtMicrophone.open(services.video.microphone)
-        self._activity = ActivityFilter(self.vm)
+        self._activity = ActivityFilter(self.vm, self.maint)
         self._demo = DemoControls(services.card_reader, services.printer)
         app = QGuiApplication.instance()
         if app is not None:
@@ -166,6 +182,7 @@ class KioskUi:
             app.removeEventFilter(self._demo)
         self.vm.stop()
         self.call.stop()
+        self.maint.stop()
         if self.services.video is not None:
             self.services.video.engine.show_frames_on(None)
         for device in (self._speaker, self._microphone):
@@ -173,7 +190,7 @@ class KioskUi:
                 device.stop()
         self.window.close()
         shiboken6.delete(self.engine)
-        for qobject in (self.vm, self.call, self._activity, self._demo):
+        for qobject in (self.vm, self.call, self.maint, self._activity, self._demo):
             shiboken6.delete(qobject)
 
 
@@ -227,6 +244,13 @@ def run(event_loop: EventLoop, services: KioskServices, options: RunOptions) -> 
     """Run the kiosk until asked to stop; returns the process exit code."""
     app, loop, offscreen = event_loop.app, event_loop.loop, event_loop.offscreen
     stop = asyncio.Event()
+    restart_asked: list[bool] = []
+
+    def restart() -> None:
+        restart_asked.append(True)
+        stop.set()
+
+    services.maintenance.on_restart(restart)
     ui = KioskUi(services)
     app.lastWindowClosed.connect(stop.set)
     _stop_on_signals(loop, stop)
@@ -244,7 +268,7 @@ def run(event_loop: EventLoop, services: KioskServices, options: RunOptions) -> 
         ui.close()
         loop.run_until_complete(services.aclose())
         loop.close()
-    return 0
+    return EXIT_RESTART if restart_asked else 0
 
 
 def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:

@@ -41,7 +41,9 @@ Window {
         anchors.bottom: keyboard.active ? keyboard.top : footer.top
         width: parent.width
         // A new screen object per step: nothing typed on one step lingers in the next.
-        source: "screens/" + window.screens[vm.step]
+        // Out of service (a technician's choice): the attract screen says where else to go.
+        source: vm.step === "attract" && maint.outOfService ? "screens/OutOfServiceScreen.qml"
+                                                            : "screens/" + window.screens[vm.step]
         onLoaded: window.readScreen()
     }
     // Read aloud: the screen's own words (`spoken`), or its title and subtitle.
@@ -57,6 +59,8 @@ Window {
     }
     Footer {
         id: footer
+        visible: !(vm.step === "attract" && maint.outOfService)
+        height: visible ? Theme.px(140) : 0
         anchors.bottom: parent.bottom
         width: parent.width
         onAttract: vm.step === "attract"
@@ -123,6 +127,9 @@ Window {
             onClicked: call.liftCurtain()
         }
     }
+    // The technician's screens cover the citizen's screens and overlays. They open only
+    // from the attract screen, so never during a call: the privacy curtain stays on top.
+    MaintenanceOverlay { anchors.fill: parent; z: 15 }
     HelpOverlay { id: help }
     ConfirmOverlay { id: startOver }
     TimeoutOverlay { id: timeout }

@@ -59,4 +59,6 @@ Rectangle {
             }
         }
     }
+    // The technician's long press; a short tap here starts a visit as anywhere else.
+    HiddenCorner { onTapped: vm.start() }
 }
