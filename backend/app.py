@@ -24,6 +24,9 @@ from backend.body import read_limited_body
 from backend.console_routes import STATIC_DIR
 from backend.console_routes import router as console_router
 from backend.db import attachments, make_engine, transaction_attachments, transactions
+from backend.fleet import STATIC_DIR as FLEET_STATIC_DIR
+from backend.fleet import alert_sweeper
+from backend.fleet import router as fleet_router
 from backend.hub import Hub
 from backend.hub import router as hub_router
 from backend.hub.pg_fanout import PostgresFanout
@@ -255,7 +258,8 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         try:
-            yield
+            async with alert_sweeper(_app):
+                yield
         finally:
             await hub.stop()
             engine.dispose()
@@ -273,10 +277,12 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     app.include_router(attachments_router)
     app.include_router(console_router)
     app.include_router(hub_router)
+    app.include_router(fleet_router)
     # check_dir=False: the console's files are written separately and may come later.
     app.mount(
         "/console/static",
         StaticFiles(directory=STATIC_DIR, check_dir=False),
         name="console-static",
     )
+    app.mount("/fleet/static", StaticFiles(directory=FLEET_STATIC_DIR), name="fleet-static")
     return app

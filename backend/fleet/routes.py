@@ -1,0 +1,199 @@
+"""The fleet over HTTP: kiosks' heartbeats, the technicians' page, and their commands.
+
+Kiosks authenticate with their bearer token; staff with the console's session
+cookie and a permission (``view_fleet`` to look, ``command_kiosks`` to act).
+A command changes a kiosk, so its endpoint refuses what a cross-site page
+could send: only a JSON body (a form cannot send one without a CORS
+preflight, which is never granted) from a page of this very origin; the
+cookie's SameSite=Strict is a second lock on the same door.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from backend.auth import CLIENT_ID_PATTERN, Principal, require_role
+from backend.body import read_limited_body
+from backend.fleet.models import CommandRequest, FleetCommand, FleetView
+from backend.fleet.store import issue_command, read_fleet, record_heartbeat, sweep
+from backend.ingest import describe_errors
+from backend.roles import Permission
+from backend.settings import BackendSettings, FleetSettings
+from backend.staff import StaffMember, require_permission
+from offline_queue.heartbeat import Heartbeat, HeartbeatReply
+
+STATIC_DIR = Path(__file__).parent / "static"
+HEARTBEAT_PATH = "/api/v1/fleet/heartbeat"
+
+logger = logging.getLogger(__name__)
+ModelT = TypeVar("ModelT", bound=BaseModel)
+router = APIRouter(tags=["fleet"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not authenticated (no, unknown or revoked credential)."},
+    403: {"description": "The credential's role does not allow this."},
+    413: {"description": "The body is larger than the configured limit."},
+    422: {"description": "The body is not valid (the detail says why)."},
+}
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _fleet_settings(request: Request) -> FleetSettings:
+    settings: BackendSettings = request.app.state.settings
+    return settings.fleet
+
+
+def _parse(model: type[ModelT], body: bytes) -> ModelT:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as err:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=describe_errors(err)
+        ) from None
+
+
+@router.post(
+    HEARTBEAT_PATH,
+    summary="A kiosk reports its health; the answer carries its pending commands",
+    response_model=HeartbeatReply,
+    responses=_ERRORS,
+)
+def heartbeat(
+    request: Request,
+    kiosk: Annotated[Principal, Depends(require_role("kiosk"))],
+    body: Annotated[bytes, Depends(read_limited_body)],
+) -> Response:
+    """Store the report (only the latest is kept), record acknowledgements, hand out commands."""
+    beat = _parse(Heartbeat, body)
+    settings = _fleet_settings(request)
+    with _engine(request).begin() as conn:
+        commands = record_heartbeat(
+            conn, kiosk.client_id, beat, now=datetime.now(UTC), settings=settings
+        )
+    reply = HeartbeatReply(commands=commands, next_in_s=settings.heartbeat_interval_s)
+    return Response(reply.model_dump_json(), media_type="application/json")
+
+
+@router.get(
+    "/api/v1/fleet",
+    summary="Every kiosk with its health, the open alerts and the latest commands",
+    response_model=FleetView,
+    responses=_ERRORS,
+)
+def fleet(
+    request: Request,
+    member: Annotated[StaffMember, Depends(require_permission(Permission.VIEW_FLEET))],
+) -> FleetView:
+    """Evaluates the alert rules first, so the answer is as fresh as the last heartbeat."""
+    settings = _fleet_settings(request)
+    engine = _engine(request)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        sweep(conn, now=now, settings=settings)
+    with engine.connect() as conn:
+        return read_fleet(
+            conn, now=now, settings=settings, may_command=member.may(Permission.COMMAND_KIOSKS)
+        )
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    host = request.headers.get("host")
+    if not origin or not host:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+@router.post(
+    "/api/v1/fleet/{kiosk_id}/commands",
+    summary="Send a kiosk a command (delivered with its next heartbeat)",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FleetCommand,
+    responses={
+        **_ERRORS,
+        404: {"description": "No kiosk with this id (or its credential was revoked)."},
+        415: {"description": "The body is not JSON."},
+    },
+)
+def send_command(
+    request: Request,
+    kiosk_id: str,
+    member: Annotated[StaffMember, Depends(require_permission(Permission.COMMAND_KIOSKS))],
+    body: Annotated[bytes, Depends(read_limited_body)],
+) -> FleetCommand:
+    """Queue the command; the page follows it to ``acked`` or ``failed``."""
+    if not _same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin request refused")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON")
+    order = _parse(CommandRequest, body)
+    if not CLIENT_ID_PATTERN.fullmatch(kiosk_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+    with _engine(request).begin() as conn:
+        command = issue_command(
+            conn, kiosk_id, order.kind, issued_by=member.agent_id, now=datetime.now(UTC)
+        )
+    if command is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+    logger.info("%s sent %s to kiosk %s", member.agent_id, order.kind, kiosk_id)
+    return command
+
+
+@router.get("/fleet/", summary="The fleet page", include_in_schema=False)
+def fleet_page() -> FileResponse:
+    """The fleet's single page (HTML, JS and CSS under ``/fleet/static/``)."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+
+async def sweep_forever(app: FastAPI) -> None:
+    """Evaluate the alert rules every ``sweep_interval_s``, even when nobody looks.
+
+    A kiosk that falls silent at night has its alert at the time it fell
+    silent, not when the first technician opens the page in the morning.
+    """
+    settings: BackendSettings = app.state.settings
+    engine: Engine = app.state.engine
+
+    def once() -> None:
+        with engine.begin() as conn:
+            sweep(conn, now=datetime.now(UTC), settings=settings.fleet)
+
+    while True:
+        await asyncio.sleep(settings.fleet.sweep_interval_s)
+        try:
+            await run_in_threadpool(once)
+        except SQLAlchemyError:
+            # The database is away; the next round tries again, and /healthz says so.
+            logger.warning("fleet alert sweep failed", exc_info=True)
+
+
+@contextlib.asynccontextmanager
+async def alert_sweeper(app: FastAPI) -> AsyncIterator[None]:
+    """Run :func:`sweep_forever` for the lifetime of ``app``."""
+    task = asyncio.create_task(sweep_forever(app), name="fleet-alert-sweep")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
