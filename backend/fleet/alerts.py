@@ -53,13 +53,14 @@ def device_conditions(state: KioskState) -> list[Condition]:
     for report in state.devices:
         if report.state != "fault":
             continue
-        detail = report.detail or report.fault
         if report.device == "printer":
             kind = PAPER_OUT if report.fault == PAPER_OUT else "printer_fault"
         elif report.device in CAMERA_ALERTS:
             kind = CAMERA_ALERTS[report.device]
         else:
             kind = "card_reader_fault"
+        # The kind says "paper out" already; other kinds are clearer with the kiosk's code.
+        detail = report.detail or (None if kind == PAPER_OUT else report.fault)
         found.append(Condition(kind, detail, state.last_seen_at))
     return found
 
@@ -76,10 +77,10 @@ def conditions(
     age = backlog_age_s(state, now)
     if age is not None and age > settings.backlog_max_age_s:
         since = now - timedelta(seconds=age - settings.backlog_max_age_s)
-        minutes = int(age // 60)
-        found["backlog_stale"] = Condition("backlog_stale", f"oldest item {minutes} min", since)
+        # No age in the detail: it is written once, and the kiosk's row shows the live age.
+        found["backlog_stale"] = Condition("backlog_stale", None, since)
     silent_s = (now - state.last_seen_at).total_seconds()
     if silent_s > settings.silent_after_s:
         since = state.last_seen_at + timedelta(seconds=settings.silent_after_s)
-        found["silent"] = Condition("silent", f"no heartbeat for {int(silent_s)} s", since)
+        found["silent"] = Condition("silent", None, since)
     return found

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, update
 
 from backend.auth import issue_credential, revoke
 from backend.db import fleet_alerts, fleet_commands, fleet_kiosks
+from backend.fleet.alerts import KioskState, backlog_age_s, conditions
 from backend.fleet.store import sweep
 from backend.roles import Role
 from backend.settings import FleetSettings
@@ -366,3 +367,25 @@ def test_devices_are_stored_as_received(backend_app: InProcessBackend) -> None:
         )
         stored = conn.execute(select(fleet_kiosks.c.devices)).scalar_one()
     assert json.loads(stored) == [d.model_dump(exclude_none=True) for d in beat_.devices]
+
+
+def test_backlog_age_is_measured_on_the_kiosks_clock_then_carried_on_ours() -> None:
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    kiosk_clock_ahead = timedelta(hours=3)  # a kiosk whose clock is wrong by hours
+    sent_at = now - timedelta(seconds=30) + kiosk_clock_ahead
+    state = KioskState(
+        last_seen_at=now - timedelta(seconds=30),
+        sent_at=sent_at,
+        devices=[],
+        oldest_pending_at=sent_at - timedelta(minutes=10),
+    )
+    assert backlog_age_s(state, now) == 630.0
+    settings = FleetSettings(backlog_max_age_s=600)
+    [stale] = conditions(state, now=now, settings=settings).values()
+    assert (stale.kind, stale.since) == ("backlog_stale", now - timedelta(seconds=30))
+    assert conditions(state, now=now, settings=FleetSettings(backlog_max_age_s=660)) == {}
+
+
+def test_silence_must_outlast_two_heartbeats() -> None:
+    with pytest.raises(ValueError, match="twice heartbeat_interval_s"):
+        FleetSettings(heartbeat_interval_s=30, silent_after_s=45)
