@@ -25,7 +25,7 @@ from backend.console_routes import STATIC_DIR
 from backend.console_routes import router as console_router
 from backend.db import attachments, make_engine, transaction_attachments, transactions
 from backend.fleet import STATIC_DIR as FLEET_STATIC_DIR
-from backend.fleet import alert_sweeper
+from backend.fleet import HeartbeatWriter, alert_sweeper
 from backend.fleet import router as fleet_router
 from backend.hub import Hub
 from backend.hub import router as hub_router
@@ -273,11 +273,13 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     app.state.hub = hub
+    app.state.heartbeat_writer = HeartbeatWriter(engine, settings.fleet)
+    # First: routes are matched in order, and heartbeats are most of the traffic.
+    app.include_router(fleet_router)
     app.include_router(router)
     app.include_router(attachments_router)
     app.include_router(console_router)
     app.include_router(hub_router)
-    app.include_router(fleet_router)
     # check_dir=False: the console's files are written separately and may come later.
     app.mount(
         "/console/static",

@@ -108,6 +108,12 @@ class FleetSettings(BaseModel):
     sweep_interval_s: float = Field(
         default=15.0, ge=1, le=3_600, description="How often alerts are evaluated unasked."
     )
+    write_window_s: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Heartbeats arriving within this window are stored in one transaction.",
+    )
     command_ttl_s: float = Field(
         default=3_600.0,
         ge=60,

@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Row, and_, select, text, update
+from sqlalchemy import Connection, Row, and_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from backend.db import api_clients, fleet_alerts, fleet_commands, fleet_kiosks
+from backend.db import UtcDateTime, api_clients, fleet_alerts, fleet_commands, fleet_kiosks
 from backend.fleet.alerts import Condition, KioskState, backlog_age_s, conditions
 from backend.fleet.models import FleetAlert, FleetCommand, FleetKiosk, FleetView
 from backend.settings import FleetSettings
@@ -47,6 +47,49 @@ def _dialect(conn: Connection) -> Any:
     return postgresql if conn.dialect.name == "postgresql" else sqlite
 
 
+_REPORTED = [column.name for column in fleet_kiosks.columns if column.name != "kiosk_id"]
+
+
+def _build_upsert(dialect: Any) -> Any:
+    statement = dialect.insert(fleet_kiosks).values(
+        {column.name: bindparam(column.name) for column in fleet_kiosks.columns}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["kiosk_id"], set_={name: statement.excluded[name] for name in _REPORTED}
+    )
+
+
+# The heartbeat's statements are built once: building and hashing a statement
+# costs more CPU than running it, a thousand kiosks times every few seconds.
+_UPSERT = {"sqlite": _build_upsert(sqlite), "postgresql": _build_upsert(postgresql)}
+_ACK = (
+    update(fleet_commands)
+    .where(
+        fleet_commands.c.command_id == bindparam("ack_id"),
+        fleet_commands.c.kiosk_id == bindparam("ack_kiosk"),  # a kiosk answers only for itself
+        fleet_commands.c.state.in_(OPEN_STATES),
+    )
+    .values(
+        state=bindparam("ack_state"), acked_at=bindparam("ack_at"), detail=bindparam("ack_detail")
+    )
+)
+_OPEN_COMMANDS = (
+    select(
+        fleet_commands.c.command_id,
+        fleet_commands.c.kind,
+        fleet_commands.c.issued_at,
+        fleet_commands.c.state,
+    )
+    .where(
+        fleet_commands.c.kiosk_id == bindparam("kiosk"),
+        fleet_commands.c.state.in_(OPEN_STATES),
+        fleet_commands.c.issued_at > bindparam("since", type_=UtcDateTime()),
+    )
+    .order_by(fleet_commands.c.issued_at, fleet_commands.c.command_id)
+    .limit(MAX_COMMANDS)
+)
+
+
 def record_heartbeat(
     conn: Connection, kiosk_id: str, beat: Heartbeat, *, now: datetime, settings: FleetSettings
 ) -> list[KioskCommand]:
@@ -57,47 +100,37 @@ def record_heartbeat(
     ``command_ttl_s`` is no longer handed out (the sweep marks it failed).
     """
     outbox = beat.outbox
-    values = {
-        "last_seen_at": now,
-        "sent_at": beat.sent_at,
-        "app_version": beat.app_version,
-        "uptime_s": beat.uptime_s,
-        "devices": json.dumps([d.model_dump(exclude_none=True) for d in beat.devices]),
-        "backlog": outbox.backlog,
-        "oldest_pending_at": outbox.oldest_pending_at,
-        "last_sync_at": outbox.last_sync_at,
-        "last_error": outbox.last_error,
-        "dead_letters": outbox.dead_letters,
-        "disk_free_mb": beat.disk_free_mb,
-        "out_of_service": beat.out_of_service,
-    }
-    upsert = _dialect(conn).insert(fleet_kiosks).values(kiosk_id=kiosk_id, **values)
-    conn.execute(upsert.on_conflict_do_update(index_elements=["kiosk_id"], set_=values))
+    conn.execute(
+        _UPSERT[conn.dialect.name],
+        {
+            "kiosk_id": kiosk_id,
+            "last_seen_at": now,
+            "sent_at": beat.sent_at,
+            "app_version": beat.app_version,
+            "uptime_s": beat.uptime_s,
+            "devices": json.dumps([d.model_dump(exclude_none=True) for d in beat.devices]),
+            "backlog": outbox.backlog,
+            "oldest_pending_at": outbox.oldest_pending_at,
+            "last_sync_at": outbox.last_sync_at,
+            "last_error": outbox.last_error,
+            "dead_letters": outbox.dead_letters,
+            "disk_free_mb": beat.disk_free_mb,
+            "out_of_service": beat.out_of_service,
+        },
+    )
     for ack in beat.acks:
         conn.execute(
-            update(fleet_commands)
-            .where(
-                fleet_commands.c.command_id == ack.command_id,
-                fleet_commands.c.kiosk_id == kiosk_id,  # a kiosk answers only for itself
-                fleet_commands.c.state.in_(OPEN_STATES),
-            )
-            .values(state="acked" if ack.ok else "failed", acked_at=now, detail=ack.detail)
+            _ACK,
+            {
+                "ack_id": ack.command_id,
+                "ack_kiosk": kiosk_id,
+                "ack_state": "acked" if ack.ok else "failed",
+                "ack_at": now,
+                "ack_detail": ack.detail,
+            },
         )
-    rows = conn.execute(
-        select(
-            fleet_commands.c.command_id,
-            fleet_commands.c.kind,
-            fleet_commands.c.issued_at,
-            fleet_commands.c.state,
-        )
-        .where(
-            fleet_commands.c.kiosk_id == kiosk_id,
-            fleet_commands.c.state.in_(OPEN_STATES),
-            fleet_commands.c.issued_at > now - timedelta(seconds=settings.command_ttl_s),
-        )
-        .order_by(fleet_commands.c.issued_at, fleet_commands.c.command_id)
-        .limit(MAX_COMMANDS)
-    ).all()
+    since = now - timedelta(seconds=settings.command_ttl_s)
+    rows = conn.execute(_OPEN_COMMANDS, {"kiosk": kiosk_id, "since": since}).all()
     fresh = [row.command_id for row in rows if row.state == "pending"]
     if fresh:
         conn.execute(

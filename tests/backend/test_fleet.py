@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, select, update
 
+from backend.app import create_app
 from backend.auth import issue_credential, revoke
 from backend.db import fleet_alerts, fleet_commands, fleet_kiosks
 from backend.fleet.alerts import KioskState, backlog_age_s, conditions
+from backend.fleet.routes import QuietHeartbeats
 from backend.fleet.store import sweep
 from backend.roles import Role
-from backend.settings import FleetSettings
+from backend.settings import BackendSettings, FleetSettings
 from offline_queue.fleet_link import FleetLink
 from offline_queue.heartbeat import HeartbeatReply, KioskCommand
 from tests.fixtures.backend import InProcessBackend
@@ -389,3 +394,66 @@ def test_backlog_age_is_measured_on_the_kiosks_clock_then_carried_on_ours() -> N
 def test_silence_must_outlast_two_heartbeats() -> None:
     with pytest.raises(ValueError, match="twice heartbeat_interval_s"):
         FleetSettings(heartbeat_interval_s=30, silent_after_s=45)
+
+
+async def test_heartbeats_arriving_together_are_stored_together_each_with_its_answer(
+    backend_app: InProcessBackend,
+) -> None:
+    engine = engine_of(backend_app)
+    tokens = [issue_credential(engine, f"kiosk-{n:02d}", "kiosk") for n in range(20)]
+    good = body(heartbeat())
+
+    async def post(token: str, payload: dict[str, Any]) -> int:
+        async with backend_app.client(token) as client:
+            return (await client.post(HEARTBEAT, json=payload)).status_code
+
+    statuses = await asyncio.gather(
+        *(post(token, good) for token in tokens),
+        post("vg_not-a-real-token", good),
+        post(backend_app.staff_token, good),
+        post(backend_app.kiosk_token, {**good, "uptime_s": -5}),
+    )
+    assert statuses == [200] * 20 + [401, 403, 422]
+    with engine.connect() as conn:
+        stored = conn.execute(select(fleet_kiosks.c.kiosk_id)).scalars().all()
+    assert sorted(stored) == [f"kiosk-{n:02d}" for n in range(20)]
+
+
+def test_answered_heartbeats_stay_out_of_the_access_log() -> None:
+    def line(path: str, status: int) -> logging.LogRecord:
+        args = ("127.0.0.1:5000", "POST", path, "1.1", status)
+        return logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s "%s %s" %d', args, None)
+
+    quiet = QuietHeartbeats()
+    assert not quiet.filter(line(HEARTBEAT, 200))
+    assert quiet.filter(line(HEARTBEAT, 401))
+    assert quiet.filter(line("/api/v1/sync", 200))
+
+
+async def test_alerts_are_raised_when_nobody_looks(tmp_path: Path, database_url: str) -> None:
+    fleet = FleetSettings(heartbeat_interval_s=2, silent_after_s=5, sweep_interval_s=1)
+    settings = BackendSettings(data_dir=tmp_path / "b", database_url=database_url, fleet=fleet)
+    app = create_app(settings)
+    engine: Engine = app.state.engine
+    token = issue_credential(engine, "kiosk-quiet", "kiosk")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://backend.test",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as kiosk,
+    ):
+        assert (await kiosk.post(HEARTBEAT, json=body(heartbeat()))).status_code == 200
+        with engine.begin() as conn:
+            conn.execute(
+                update(fleet_kiosks).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+        kinds: list[str] = []
+        for _ in range(50):  # the sweeper runs every second
+            with engine.connect() as conn:
+                kinds = list(conn.execute(select(fleet_alerts.c.kind)).scalars())
+            if kinds:
+                break
+            await asyncio.sleep(0.1)
+    assert kinds == ["silent"]
