@@ -74,7 +74,7 @@ class HeartbeatWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome] = loop.create_future()
         self._queue.append((token, body, future))
-        if self._task is None or self._task.done():
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             self._task = loop.create_task(self._drain(), name="fleet-heartbeat-writer")
         return await future
 
