@@ -34,6 +34,7 @@ from backend.ingest import BatchError, parse_batch, store_batch
 from backend.routing import RoutingConfig, load_queues
 from backend.schema import migrate
 from backend.settings import BackendSettings
+from offline_queue.heartbeat import Heartbeat
 from offline_queue.schemas import (
     AttachmentRef,
     ReceivedTransaction,
@@ -204,13 +205,13 @@ class BackendApp(FastAPI):
         if self.openapi_schema is not None:
             return self.openapi_schema
         document = super().openapi()
-        request_schema = SyncBatchRequest.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
         components = document.setdefault("components", {}).setdefault("schemas", {})
-        for name, schema in request_schema.pop("$defs", {}).items():
-            components.setdefault(name, schema)
-        components["SyncBatchRequest"] = request_schema
+        # Bodies read by their endpoints themselves (the heartbeat's refers to its schema).
+        for model in (SyncBatchRequest, Heartbeat):
+            request_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, schema in request_schema.pop("$defs", {}).items():
+                components.setdefault(name, schema)
+            components[model.__name__] = request_schema
         document["paths"][SYNC_PATH]["post"]["requestBody"] = {
             "required": True,
             "content": {

@@ -35,7 +35,7 @@ from backend.ingest import describe_errors
 from backend.roles import Permission
 from backend.settings import BackendSettings, FleetSettings
 from backend.staff import StaffMember, require_permission
-from offline_queue.heartbeat import Heartbeat, HeartbeatReply
+from offline_queue.heartbeat import HeartbeatReply
 
 STATIC_DIR = Path(__file__).parent / "static"
 HEARTBEAT_PATH = "/api/v1/fleet/heartbeat"
@@ -71,9 +71,6 @@ def _parse(model: type[ModelT], body: bytes) -> ModelT:
         ) from None
 
 
-_HEARTBEAT_BODY = Heartbeat.model_json_schema(ref_template="#/components/schemas/{model}")
-
-
 @router.post(
     HEARTBEAT_PATH,
     summary="A kiosk reports its health; the answer carries its pending commands",
@@ -83,7 +80,8 @@ _HEARTBEAT_BODY = Heartbeat.model_json_schema(ref_template="#/components/schemas
         "security": [{"HTTPBearer": []}],
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": _HEARTBEAT_BODY}},
+            # Added to the components by backend.app.BackendApp.openapi.
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Heartbeat"}}},
         },
     },
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -457,3 +458,14 @@ async def test_alerts_are_raised_when_nobody_looks(tmp_path: Path, database_url:
                 break
             await asyncio.sleep(0.1)
     assert kinds == ["silent"]
+
+
+def test_the_heartbeat_body_is_documented_and_every_reference_resolves(
+    backend_app: InProcessBackend,
+) -> None:
+    document = backend_app.app.openapi()
+    body_schema = document["paths"][HEARTBEAT]["post"]["requestBody"]["content"]
+    assert body_schema["application/json"]["schema"] == {"$ref": "#/components/schemas/Heartbeat"}
+    refs = set(re.findall(r"#/components/schemas/(\w+)", json.dumps(document)))
+    assert refs <= set(document["components"]["schemas"])
+    assert {"Heartbeat", "DeviceReport", "OutboxReport", "CommandAck"} <= refs
