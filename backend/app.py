@@ -26,6 +26,9 @@ from backend.body import read_limited_body
 from backend.console_routes import STATIC_DIR
 from backend.console_routes import router as console_router
 from backend.db import attachments, make_engine, transaction_attachments, transactions
+from backend.fleet import STATIC_DIR as FLEET_STATIC_DIR
+from backend.fleet import HeartbeatWriter, alert_sweeper
+from backend.fleet import router as fleet_router
 from backend.hub import Hub
 from backend.hub import router as hub_router
 from backend.hub.pg_fanout import PostgresFanout
@@ -33,6 +36,7 @@ from backend.ingest import BatchError, parse_batch, store_batch
 from backend.routing import RoutingConfig, load_queues
 from backend.schema import migrate
 from backend.settings import BackendSettings
+from offline_queue.heartbeat import Heartbeat
 from offline_queue.schemas import (
     AttachmentRef,
     ReceivedTransaction,
@@ -203,13 +207,13 @@ class BackendApp(FastAPI):
         if self.openapi_schema is not None:
             return self.openapi_schema
         document = super().openapi()
-        request_schema = SyncBatchRequest.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
         components = document.setdefault("components", {}).setdefault("schemas", {})
-        for name, schema in request_schema.pop("$defs", {}).items():
-            components.setdefault(name, schema)
-        components["SyncBatchRequest"] = request_schema
+        # Bodies read by their endpoints themselves (the heartbeat's refers to its schema).
+        for model in (SyncBatchRequest, Heartbeat):
+            request_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, schema in request_schema.pop("$defs", {}).items():
+                components.setdefault(name, schema)
+            components[model.__name__] = request_schema
         document["paths"][SYNC_PATH]["post"]["requestBody"] = {
             "required": True,
             "content": {
@@ -257,7 +261,8 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         try:
-            yield
+            async with alert_sweeper(_app):
+                yield
         finally:
             await hub.stop()
             engine.dispose()
@@ -271,6 +276,9 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     app.state.hub = hub
+    app.state.heartbeat_writer = HeartbeatWriter(engine, settings.fleet)
+    # First: routes are matched in order, and heartbeats are most of the traffic.
+    app.include_router(fleet_router)
     app.include_router(router)
     app.include_router(attachments_router)
     app.include_router(console_router)
@@ -287,4 +295,5 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
         StaticFiles(directory=STATIC_DIR, check_dir=False),
         name="console-static",
     )
+    app.mount("/fleet/static", StaticFiles(directory=FLEET_STATIC_DIR), name="fleet-static")
     return app

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from backend.db import api_clients
 
@@ -29,7 +29,7 @@ TOKEN_RANDOM_BYTES = 32
 MAX_TOKEN_CHARS = 128
 CLIENT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
-_bearer = HTTPBearer(auto_error=False, description="A kiosk or staff token (`vg_...`).")
+bearer = HTTPBearer(auto_error=False, description="A kiosk or staff token (`vg_...`).")
 
 
 class CredentialError(Exception):
@@ -104,25 +104,35 @@ def revoke(engine: Engine, client_id: str) -> None:
         raise CredentialError(f"no client {client_id!r}")
 
 
+# Built once: a heartbeat from each of a thousand kiosks every few seconds runs this.
+_TOKEN_LOOKUP = select(api_clients.c.client_id, api_clients.c.role, api_clients.c.token_hash).where(
+    api_clients.c.token_hash == bindparam("presented"), api_clients.c.revoked_at.is_(None)
+)
+
+
 def authenticate(engine: Engine, token: str) -> Principal | None:
     """The client holding ``token``, or ``None`` if the token is unknown or revoked."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
+        return None
+    with engine.connect() as conn:
+        return authenticate_on(conn, token)
+
+
+def authenticate_on(conn: Connection, token: str) -> Principal | None:
+    """:func:`authenticate` on a connection the caller holds (to share its transaction)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_CHARS:
         return None
     presented = hash_token(token)
     # The lookup is by hash, so timing reveals nothing usable about the token;
     # the final comparison is constant-time all the same.
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(api_clients.c.client_id, api_clients.c.role, api_clients.c.token_hash).where(
-                api_clients.c.token_hash == presented, api_clients.c.revoked_at.is_(None)
-            )
-        ).first()
+    row = conn.execute(_TOKEN_LOOKUP, {"presented": presented}).first()
     if row is None or not hmac.compare_digest(row.token_hash, presented):
         return None
     return Principal(client_id=row.client_id, role=row.role)
 
 
-def _unauthorized(detail: str, *, invalid: bool) -> HTTPException:
+def unauthorized(detail: str, *, invalid: bool) -> HTTPException:
+    """A 401 with the ``WWW-Authenticate`` challenge of RFC 6750."""
     challenge = 'Bearer error="invalid_token"' if invalid else "Bearer"
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge}
@@ -134,14 +144,14 @@ def require_role(role: Role) -> Callable[..., Principal]:
 
     def dependency(
         request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
         if credentials is None:
-            raise _unauthorized("a bearer token is required", invalid=False)
+            raise unauthorized("a bearer token is required", invalid=False)
         engine: Engine = request.app.state.engine
         principal = authenticate(engine, credentials.credentials)
         if principal is None:
-            raise _unauthorized("unknown or revoked token", invalid=True)
+            raise unauthorized("unknown or revoked token", invalid=True)
         if principal.role != role:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"this needs a {role} token")
         return principal

@@ -41,6 +41,7 @@ from sqlalchemy import (
     func,
     make_url,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -423,4 +424,100 @@ cost_inputs = Table(
     Column("per_transaction_cents", BigInteger(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     CheckConstraint(f"channel IN {COST_CHANNELS!r}", name="channel"),
+)
+
+
+# --- The fleet view: each kiosk's latest heartbeat, its alerts, technicians' commands ----
+# Only the latest heartbeat is kept (one row per kiosk, overwritten): a history would
+# cost a write per heartbeat for every kiosk, forever, for no decision anybody makes.
+
+FLEET_COMMAND_KINDS = ("sync_now", "out_of_service", "back_in_service")
+FLEET_COMMAND_STATES = ("pending", "delivered", "acked", "failed")
+FLEET_ALERT_KINDS = (
+    "paper_out",
+    "printer_fault",
+    "face_camera_lost",
+    "document_camera_lost",
+    "card_reader_fault",
+    "backlog_stale",
+    "silent",
+)
+
+fleet_kiosks = Table(
+    "fleet_kiosks",
+    metadata,
+    Column(
+        "kiosk_id",
+        String(64),
+        ForeignKey("api_clients.client_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # The back end's clock when the latest heartbeat arrived: what "online" is judged by.
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    # The kiosk's clock, kept as told, never trusted.
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("app_version", String(32), nullable=False),
+    Column("uptime_s", BigInteger(), nullable=False),
+    # JSON list of offline_queue.heartbeat.DeviceReport, as received (at most 8 small objects).
+    Column("devices", Text(), nullable=False),
+    Column("backlog", Integer(), nullable=False),
+    Column("oldest_pending_at", UtcDateTime(), nullable=True),
+    Column("last_sync_at", UtcDateTime(), nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("dead_letters", Integer(), nullable=False),
+    Column("disk_free_mb", BigInteger(), nullable=True),
+    Column("out_of_service", Boolean(), nullable=False),
+)
+
+fleet_alerts = Table(
+    "fleet_alerts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column(
+        "kiosk_id",
+        String(64),
+        ForeignKey("api_clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(32), nullable=False),
+    Column("detail", String(200), nullable=True),
+    Column("first_seen_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    # Null while the condition lasts; set when it ends (the alert then is history).
+    Column("cleared_at", UtcDateTime(), nullable=True, index=True),
+    CheckConstraint(f"kind IN {FLEET_ALERT_KINDS!r}", name="kind"),
+    # One open alert per kiosk and kind, whichever instance evaluates the rules.
+    Index(
+        "uq_fleet_alerts_open",
+        "kiosk_id",
+        "kind",
+        unique=True,
+        sqlite_where=text("cleared_at IS NULL"),
+        postgresql_where=text("cleared_at IS NULL"),
+    ),
+)
+
+fleet_commands = Table(
+    "fleet_commands",
+    metadata,
+    Column("command_id", String(32), primary_key=True),
+    Column(
+        "kiosk_id",
+        String(64),
+        ForeignKey("api_clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(24), nullable=False),
+    # The staff account that asked (kept as text: the record outlives the account).
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("acked_at", UtcDateTime(), nullable=True),
+    Column("detail", String(200), nullable=True),
+    CheckConstraint(f"kind IN {FLEET_COMMAND_KINDS!r}", name="kind"),
+    CheckConstraint(f"state IN {FLEET_COMMAND_STATES!r}", name="state"),
+    # Every heartbeat asks for its kiosk's open commands: an index lookup that finds none.
+    Index("ix_fleet_commands_kiosk_state", "kiosk_id", "state"),
+    Index("ix_fleet_commands_issued_at", "issued_at"),
 )

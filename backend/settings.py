@@ -85,6 +85,50 @@ class CallSettings(BaseModel):
         return value
 
 
+class FleetSettings(BaseModel):
+    """The fleet view: how often kiosks report, and when a report raises an alert (``[fleet]``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    heartbeat_interval_s: float = Field(
+        default=10.0, ge=1, le=600, description="How often kiosks are told to send a heartbeat."
+    )
+    silent_after_s: float = Field(
+        default=60.0,
+        ge=5,
+        le=86_400,
+        description="A kiosk unheard of this long is offline, with a 'silent' alert.",
+    )
+    backlog_max_age_s: float = Field(
+        default=1_800.0,
+        ge=60,
+        le=7 * 86_400,
+        description="An outbox item older than this on a kiosk raises 'backlog_stale'.",
+    )
+    sweep_interval_s: float = Field(
+        default=15.0, ge=1, le=3_600, description="How often alerts are evaluated unasked."
+    )
+    write_window_s: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Heartbeats arriving within this window are stored in one transaction.",
+    )
+    command_ttl_s: float = Field(
+        default=3_600.0,
+        ge=60,
+        le=7 * 86_400,
+        description="A command unacknowledged this long fails as expired.",
+    )
+
+    @model_validator(mode="after")
+    def _silence_outlasts_heartbeats(self) -> FleetSettings:
+        if self.silent_after_s < 2 * self.heartbeat_interval_s:
+            # One late heartbeat must not page a technician.
+            raise ValueError("silent_after_s must be at least twice heartbeat_interval_s")
+        return self
+
+
 class BackendSettings(BaseModel):
     """Everything the back end needs to start."""
 
@@ -104,6 +148,7 @@ class BackendSettings(BaseModel):
         description="Largest request body accepted; larger ones get HTTP 413.",
     )
     calls: CallSettings = Field(default_factory=CallSettings, description="The video counter.")
+    fleet: FleetSettings = Field(default_factory=FleetSettings, description="The fleet view.")
 
     @model_validator(mode="after")
     def _default_database_url(self) -> BackendSettings:
