@@ -64,6 +64,8 @@ class BackendSection(_Section):
     token_file: Path = Path("var/kiosk/kiosk.token")
     sync_interval_s: Annotated[float, Field(gt=0, le=3600)] = 5.0
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    # Heartbeats to the fleet view; the back end's reply may ask for another pace.
+    heartbeat_interval_s: Annotated[float, Field(ge=1, le=600)] = 10.0
 
 
 class OutboxSection(_Section):

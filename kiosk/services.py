@@ -22,6 +22,7 @@ from kiosk.i18n import Strings, load_strings
 from kiosk.journey import InactivityWatch, Journey
 from kiosk.maintenance.access import TechnicianGate
 from kiosk.maintenance.audit import AuditLog
+from kiosk.maintenance.fleet import FleetCommands
 from kiosk.maintenance.lockout import Lockout
 from kiosk.maintenance.logs import log_file_path
 from kiosk.maintenance.reachability import probe_backend
@@ -31,6 +32,7 @@ from kiosk.native_memory import limit_malloc_arenas
 from kiosk.service_events import ServiceEventLog, read_file_hash_key
 from kiosk.submission import SubmissionDesk
 from offline_queue.analytics_sync import AnalyticsSender
+from offline_queue.fleet_link import FleetLink
 from offline_queue.outbox import Outbox, OutboxError
 from offline_queue.sync import SyncWorker, make_backend_client
 from peripherals.card import CardReader
@@ -74,12 +76,15 @@ class KioskServices:
     call_engine: CallEngine | None = None
     # Sends the service events (codes only) to the back end's figures.
     analytics: AnalyticsSender | None = None
+    fleet: FleetLink | None = None
 
     async def run_background(self) -> None:
         """The kiosk's background work: sync, figures, and the hub link when there is video."""
         work = [self.sync_worker.run()]
         if self.analytics is not None:
             work.append(self.analytics.run())
+        if self.fleet is not None:
+            work.append(self.fleet.run())
         if self.video is not None:
             work.append(self.video.run())
         await asyncio.gather(*work)
@@ -265,6 +270,20 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
         events=events,
         maintenance=maintenance,
         technician_gate=gate,
+        fleet=fleet_link(settings, client, maintenance),
+    )
+
+
+def fleet_link(
+    settings: KioskSettings, client: httpx.AsyncClient, maintenance: Maintenance
+) -> FleetLink:
+    """Heartbeats to the fleet view, and the technicians' commands back."""
+    commands = FleetCommands(maintenance)
+    return FleetLink(
+        client,
+        commands.heartbeat,
+        commands.run,
+        interval_s=settings.backend.heartbeat_interval_s,
     )
 
 

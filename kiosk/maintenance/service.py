@@ -132,19 +132,35 @@ class Maintenance:
 
     # -- diagnostics ---------------------------------------------------------
     async def snapshot(self, *, probe_backend: bool = True) -> DiagnosticsSnapshot:
-        """The kiosk's state now; ``probe_backend`` times a request to the back end."""
+        """The kiosk's state now; ``probe_backend`` times a request to the back end.
+
+        For the technician's screen: the document camera is built if it was
+        not yet (diagnosing it loads OpenCV, once).
+        """
+        self._devices.document_camera.get()
+        reachability = await self._probe() if probe_backend else None
+        return self.current().model_copy(update={"backend": reachability})
+
+    def current(self) -> DiagnosticsSnapshot:
+        """The kiosk's state now, without a network probe (the heartbeat's source).
+
+        A document camera nobody has used yet is left out rather than built:
+        a heartbeat every few seconds must not load OpenCV into every kiosk.
+        """
         devices = self._devices
+        statuses = [
+            DeviceStatus.of("card_reader", devices.card_reader.health()),
+            DeviceStatus.of("printer", devices.printer.health()),
+        ]
+        camera = devices.document_camera.built
+        if camera is not None:
+            statuses.append(DeviceStatus.of("document_camera", camera.health()))
         return DiagnosticsSnapshot(
             kiosk_id=self._kiosk_id,
             taken_at=datetime.now(UTC),
-            devices=(
-                DeviceStatus.of("card_reader", devices.card_reader.health()),
-                DeviceStatus.of("printer", devices.printer.health()),
-                # Built on first use: diagnosing the camera loads OpenCV, once.
-                DeviceStatus.of("document_camera", devices.document_camera.get().health()),
-            ),
+            devices=tuple(statuses),
             outbox=outbox_view(self._worker.status, self._outbox.dead_letters()),
-            backend=await self._probe() if probe_backend else None,
+            backend=None,
             disk=disk_view(self._data_dir),
             versions=versions(),
             uptime_s=round(self._clock() - self._started, 1),
