@@ -43,6 +43,7 @@ bench: apt $(STAMP)
 	$(BIN)/python bench/peripherals.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/call.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ui.py
+	$(BIN)/python bench/fleet.py
 
 screenshots: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots

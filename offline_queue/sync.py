@@ -19,7 +19,9 @@ the HTTP codes:
 * An answer that is not a valid ``SyncBatchResponse``, or that lacks some
   items, leaves those items pending and counts as a failure.
 * With nothing to send, the worker asks ``/healthz`` instead, so that
-  ``online`` tells the truth on an idle kiosk too.
+  ``online`` tells the truth on an idle kiosk too. After an attempt that
+  found the back end unreachable, the next one asks ``/healthz`` first, and
+  reads and sends a batch only if it answers.
 
 Waiting uses the loop's monotonic clock, so a kiosk clock that jumps never
 shortens or stretches a backoff; the wall clock only stamps what people read.
@@ -223,10 +225,18 @@ class SyncWorker:
         tally = _Tally()
         uploader = AttachmentUploader(self._outbox, self._call)
         try:
-            if self._last_failure is not None and self._last_failure.kind is FailureKind.OUTBOX:
+            last = self._last_failure
+            if last is not None and last.kind is FailureKind.OUTBOX:
                 # The outbox failed mid-attempt last time: items may be stuck in `sending`.
                 tally.released += self._outbox.release_in_flight()
-            failure = await self._drain(tally, uploader)
+            failure = None
+            if last is not None and last.kind is FailureKind.UNREACHABLE:
+                # Unreachable last time: ask /healthz first. An offline kiosk then
+                # costs one small request per retry, instead of reading, encoding
+                # and holding a full batch (100 items) that cannot go anywhere.
+                failure = await self._probe()
+            if failure is None:
+                failure = await self._drain(tally, uploader)
         except OutboxError as err:
             logger.error("sync stopped by an outbox failure: %s", err)
             failure = SyncFailure(FailureKind.OUTBOX, "outbox unavailable")

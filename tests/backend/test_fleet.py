@@ -466,6 +466,6 @@ def test_the_heartbeat_body_is_documented_and_every_reference_resolves(
     document = backend_app.app.openapi()
     body_schema = document["paths"][HEARTBEAT]["post"]["requestBody"]["content"]
     assert body_schema["application/json"]["schema"] == {"$ref": "#/components/schemas/Heartbeat"}
-    refs = set(re.findall(r"#/components/schemas/(\w+)", json.dumps(document)))
+    refs = set(re.findall(r"#/components/schemas/([\w.-]+)", json.dumps(document)))
     assert refs <= set(document["components"]["schemas"])
     assert {"Heartbeat", "DeviceReport", "OutboxReport", "CommandAck"} <= refs

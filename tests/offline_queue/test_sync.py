@@ -361,3 +361,28 @@ async def test_batches_stay_within_what_the_back_end_accepts(
 ) -> None:
     with pytest.raises(ValueError, match="max_items"):
         SyncWorker(outbox, client, max_items=max_items)
+
+
+async def test_after_an_outage_the_worker_asks_for_health_before_sending_a_batch(
+    outbox: Outbox, client: httpx.AsyncClient, faulty: FaultyBackend
+) -> None:
+    outbox.enqueue(session_id="s-1", record=make_record())
+    sync = worker(outbox, client)
+    faulty.inject("connect_error")
+    await sync.sync_once()
+    assert faulty.paths == ["/api/v1/sync"]
+
+    # Still unreachable: one small probe, no batch read, encoded and lost again.
+    faulty.paths.clear()
+    faulty.inject("connect_error")
+    report = await sync.sync_once()
+    assert faulty.paths == ["/healthz"]
+    assert report.failure is not None
+    assert report.failure.kind is FailureKind.UNREACHABLE
+    assert report.sent == 0
+
+    # Back: the probe answers and the batch goes in the same attempt.
+    faulty.paths.clear()
+    report = await sync.sync_once()
+    assert faulty.paths == ["/healthz", "/api/v1/sync"]
+    assert (report.ok, report.acknowledged) == (True, 1)
