@@ -381,7 +381,8 @@ def verdicts(figures: dict[str, Any]) -> dict[str, bool]:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     # Offline on purpose: one warning per failed sync round would drown the progress lines.
-    logging.getLogger("offline_queue.sync").setLevel(logging.ERROR)
+    for quiet in ("offline_queue.sync", "offline_queue.fleet_link", "offline_queue.analytics_sync"):
+        logging.getLogger(quiet).setLevel(logging.ERROR)
     # What the kiosk itself creates (the harness would make a QApplication, with widgets).
     app = QGuiApplication.instance() or QGuiApplication(sys.argv)
     started = time.monotonic()

@@ -34,7 +34,7 @@ from offline_queue.analytics import (
     AnalyticsBatch,
     ServiceEvent,
 )
-from offline_queue.retry import backoff_delay_s, parse_retry_after
+from offline_queue.retry import HEALTH_PATH, backoff_delay_s, parse_retry_after
 
 logger = logging.getLogger(__name__)
 CONTENT_REFUSALS = frozenset({400, 413, 422})
@@ -91,6 +91,7 @@ class AnalyticsSender:
         self._poked = asyncio.Event()
         self.consecutive_failures = 0
         self.next_delay_s = 0.0
+        self._unreachable = False
 
     def poke(self) -> None:
         """Send soon (a test, or a technician's "sync now")."""
@@ -113,6 +114,10 @@ class AnalyticsSender:
         failure: str | None = None
         retry_after: float | None = None
         try:
+            if self._unreachable:
+                # Unreachable last time: a small probe first, rather than read and
+                # encode a batch of up to 500 events that would go nowhere again.
+                failure = await self._probe()
             while failure is None:
                 batch = self._store.pending(self._batch_size)
                 if not batch:
@@ -131,6 +136,15 @@ class AnalyticsSender:
         report = AnalyticsReport(sent, accepted, dropped, failure, retry_after)
         self._schedule(report)
         return report
+
+    async def _probe(self) -> str | None:
+        """``None`` if the back end answers ``/healthz``, else the failure."""
+        try:
+            async with asyncio.timeout(self._deadline_s):
+                response = await self._client.get(HEALTH_PATH)
+        except (httpx.HTTPError, TimeoutError) as err:
+            return f"network: {type(err).__name__}"
+        return None if response.status_code == httpx.codes.OK else f"HTTP {response.status_code}"
 
     async def _send(self, batch: list[ServiceEvent]) -> AnalyticsReport:
         body = AnalyticsBatch(events=batch).model_dump_json()
@@ -182,6 +196,7 @@ class AnalyticsSender:
         )
 
     def _schedule(self, report: AnalyticsReport) -> None:
+        self._unreachable = report.failure is not None and report.failure.startswith("network:")
         if report.failure is None:
             self.consecutive_failures = 0
             self.next_delay_s = self._interval_s

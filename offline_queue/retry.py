@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 MAX_RETRY_AFTER_S = 3_600.0  # a broken Retry-After must not silence a kiosk for days
+# Asked before a batch after an outage: is the back end there at all?
+HEALTH_PATH = "/healthz"
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -43,7 +43,7 @@ import httpx
 from pydantic import ValidationError
 
 from offline_queue.outbox import ClaimedItem, Outbox, OutboxError
-from offline_queue.retry import backoff_delay_s
+from offline_queue.retry import HEALTH_PATH, backoff_delay_s
 from offline_queue.schemas import (
     MAX_ITEMS_PER_BATCH,
     ItemResult,
@@ -75,7 +75,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SYNC_PATH = "/api/v1/sync"
-HEALTH_PATH = "/healthz"
 CLOCK_SKEW_WARNING_S = 120.0  # beyond this, receipts and logs disagree visibly
 HOUSEKEEPING_INTERVAL_S = 3_600.0
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.db import service_events
-from offline_queue.analytics import EventKind, ServiceEvent, new_event_id
+from offline_queue.analytics import ANALYTICS_PATH, EventKind, ServiceEvent, new_event_id
 from offline_queue.analytics_sync import AnalyticsSender
 from tests.fixtures.backend import InProcessBackend
 
@@ -127,6 +127,35 @@ async def test_an_unreachable_back_end_keeps_the_events_and_backs_off() -> None:
     await busy.send_once()
     assert busy.next_delay_s == 120
     assert len(store.events) == 3
+
+
+async def test_after_an_outage_a_probe_goes_before_the_next_batch(
+    backend_app: InProcessBackend,
+) -> None:
+    store = MemoryStore(3)
+    paths: list[str] = []
+    up = {"now": False}
+    inner = backend_app.transport()
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        if not up["now"]:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await inner.handle_async_request(request)
+
+    worker = sender(store, httpx.MockTransport(handle), backend_app.kiosk_token)
+    await worker.send_once()
+    assert paths == [ANALYTICS_PATH]
+    paths.clear()
+    report = await worker.send_once()  # still down: the probe alone, no batch read
+    assert paths == ["/healthz"]
+    assert report.sent == 0
+    up["now"] = True
+    paths.clear()
+    report = await worker.send_once()
+    assert paths == ["/healthz", ANALYTICS_PATH]
+    assert report.accepted == 3
+    assert store.events == []
 
 
 async def test_a_refused_batch_is_sent_one_by_one_and_only_the_culprit_is_dropped() -> None:
