@@ -150,11 +150,13 @@ class KioskUi:
                     self._microphone = QtMicrophone.open(services.video.microphone)
         self._activity = ActivityFilter(self.vm, self.maint)
         self._demo = DemoControls(services.card_reader, services.printer)
-        app = QGuiApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._activity)
-            if self._demo.active:
-                app.installEventFilter(self._demo)
+        # On the window, not the application: an application filter is called for
+        # every event of every object (each of the event loop's timers, dozens a
+        # frame during a call), each time a call into Python; input comes to the
+        # window first either way. Measured: about 12% of the busy time in a call.
+        self.window.installEventFilter(self._activity)
+        if self._demo.active:
+            self.window.installEventFilter(self._demo)
 
     def _forget_caches(self) -> None:
         """At the wipe: the keyboard's word state, the JS heap and unused scene resources go too."""
@@ -176,10 +178,8 @@ class KioskUi:
         rendering a receipt): a timer unregistered from the wrong thread, or a
         binding evaluated on freed memory, crashes the process (seen in tests).
         """
-        app = QGuiApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self._activity)
-            app.removeEventFilter(self._demo)
+        self.window.removeEventFilter(self._activity)
+        self.window.removeEventFilter(self._demo)
         self.vm.stop()
         self.call.stop()
         self.maint.stop()
