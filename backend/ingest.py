@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import Engine, and_, insert, select
@@ -48,6 +48,9 @@ from offline_queue.schemas import (
 MAX_REASON_CHARS = 300
 HELD_BEHIND = "held behind an earlier item of the same session"
 _KEY = TypeAdapter(IdempotencyKey)
+
+
+EnvelopeT = TypeVar("EnvelopeT", bound=BaseModel)
 
 
 class BatchError(Exception):
@@ -94,17 +97,22 @@ def _valid_key(raw: Any) -> str | None:
         return None
 
 
-def parse_batch(body: bytes) -> ParsedBatch:
-    """Read a batch item by item. Raises :class:`BatchError` when it cannot be answered so."""
+def read_envelope(body: bytes, model: type[EnvelopeT]) -> EnvelopeT:
+    """The batch's envelope (its items still raw); :class:`BatchError` says why not."""
     try:
         # NaN and Infinity are not JSON; deep nesting is refused, not a crash.
         data = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise BatchError("the request body is not valid JSON (UTF-8)") from None
     try:
-        envelope = _Envelope.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         raise BatchError(describe_errors(err)) from None
+
+
+def parse_batch(body: bytes) -> ParsedBatch:
+    """Read a batch item by item. Raises :class:`BatchError` when it cannot be answered so."""
+    envelope = read_envelope(body, _Envelope)
     parsed: list[OutboxItemWire | ItemResult] = []
     for index, raw in enumerate(envelope.items):
         try:

@@ -266,7 +266,11 @@ def main() -> None:
     from bench.analytics_query import measure_dashboard_query_ms
 
     result: dict[str, object] = dict(measure_backend_cpu())
-    result |= measure_dashboard_query_ms()
+    # The query's context (kiosks, days, events...) under its own prefix: "kiosks" is ours.
+    result |= {
+        key if key.startswith("dashboard_") else f"dashboard_{key}": value
+        for key, value in measure_dashboard_query_ms().items()
+    }
     targets = {"backend_cpu_pct_1000_kiosks": TARGET_CPU_PCT, "dashboard_query_ms": TARGET_QUERY_MS}
     result["targets"] = targets
     result["meets_targets"] = {

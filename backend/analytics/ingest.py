@@ -11,11 +11,10 @@ are added to the daily counts (``service_event_days``) that the dashboard reads.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import (
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db import insert_new_rows, service_event_days, service_events
-from backend.ingest import BatchError, describe_errors
+from backend.ingest import BatchError, describe_errors, read_envelope
 from offline_queue.analytics import (
     MAX_EVENTS_PER_BATCH,
     AnalyticsAnswer,
@@ -71,10 +70,6 @@ class ParsedEvents:
     rejected: list[RejectedEvent]
 
 
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _readable_id(raw: Any) -> str | None:
     if not isinstance(raw, dict):
         return None
@@ -86,14 +81,7 @@ def _readable_id(raw: Any) -> str | None:
 
 def parse_events(body: bytes) -> ParsedEvents:
     """Read a batch event by event. Raises :class:`BatchError` when it cannot be answered so."""
-    try:
-        data = json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        raise BatchError("the request body is not valid JSON (UTF-8)") from None
-    try:
-        envelope = _Envelope.model_validate(data)
-    except ValidationError as err:
-        raise BatchError(describe_errors(err)) from None
+    envelope = read_envelope(body, _Envelope)
     events: list[ServiceEvent] = []
     rejected: list[RejectedEvent] = []
     for index, raw in enumerate(envelope.events):
