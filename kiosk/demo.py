@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.config import IceServerEntry, KioskSettings
+from kiosk.maintenance.pin import hash_pin
 from video.turnserver import TurnServer, start_turnserver, unavailable_reason
 
 DEMO_KIOSK_ID = "demo-kiosk"
@@ -37,6 +38,7 @@ def _backend_cmd(*args: str) -> list[str]:
 
 DEMO_AGENT_ID = "demo"
 DEMO_AGENT_PASSWORD = "visioguichet-demo"
+DEMO_MAINTENANCE_PIN = "246810"
 _WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The demo's agents answer at any hour, so that the video counter can be tried on a Sunday.
 _ALL_HOURS = "".join(f'{day} = "00:00-23:59"\n' for day in _WEEK)
@@ -89,6 +91,8 @@ def embedded_backend(demo_dir: Path) -> Iterator[DemoBackend]:
         _backend_cmd(
             "add-agent", DEMO_AGENT_ID, "--config", str(config), "--name", "Agent de démonstration",
             "--skills", DEMO_AGENT_SKILLS, "--password-stdin",
+            # One demo account to try every page: console, fleet view and dashboard.
+            "--roles", "agent,supervisor,technician,manager",
         ),
         input=DEMO_AGENT_PASSWORD.encode(),
         env=env,
@@ -108,8 +112,13 @@ def embedded_backend(demo_dir: Path) -> Iterator[DemoBackend]:
         _wait_healthy(url, proc)
         print(f"visioguichet: embedded back end on {url} (SQLite in {backend_dir})")
         print(
-            f"visioguichet: agent console at http://localhost:{port}/console/ "
-            f"(agent id {DEMO_AGENT_ID!r}, password {DEMO_AGENT_PASSWORD!r})"
+            f"visioguichet: agent console at http://localhost:{port}/console/, fleet view at"
+            f" /fleet/, service figures at /analytics/"
+            f" (id {DEMO_AGENT_ID!r}, password {DEMO_AGENT_PASSWORD!r})"
+        )
+        print(
+            "visioguichet: maintenance mode: press the top-left corner of the welcome screen"
+            f" for 3 s, PIN {DEMO_MAINTENANCE_PIN}"
         )
         yield DemoBackend(url, token_file, turn)
     finally:
@@ -168,5 +177,9 @@ def demo_settings(settings: KioskSettings, backend: DemoBackend, demo_dir: Path)
                 update={"printer_spool_dir": demo_dir / "printed"}
             ),
             "video": video,
+            # A demo PIN unless the configuration has its own technician PIN.
+            "maintenance": settings.maintenance.model_copy(
+                update={"pin_hash": settings.maintenance.pin_hash or hash_pin(DEMO_MAINTENANCE_PIN)}
+            ),
         }
     )
