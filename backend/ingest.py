@@ -47,7 +47,7 @@ from offline_queue.schemas import (
 
 MAX_REASON_CHARS = 300
 HELD_BEHIND = "held behind an earlier item of the same session"
-_KEY = TypeAdapter(IdempotencyKey)
+_KEY: TypeAdapter[str] = TypeAdapter(IdempotencyKey)
 
 
 EnvelopeT = TypeVar("EnvelopeT", bound=BaseModel)
@@ -88,11 +88,12 @@ def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
-def _valid_key(raw: Any) -> str | None:
+def valid_field(raw: Any, name: str, kind: TypeAdapter[str]) -> str | None:
+    """Field ``name`` of a raw item if it is a valid ``kind``: what a refusal can name."""
     if not isinstance(raw, dict):
         return None
     try:
-        return _KEY.validate_python(raw.get("idempotency_key"))
+        return kind.validate_python(raw.get(name))
     except ValidationError:
         return None
 
@@ -118,7 +119,7 @@ def parse_batch(body: bytes) -> ParsedBatch:
         try:
             parsed.append(OutboxItemWire.model_validate(raw))
         except ValidationError as err:
-            key = _valid_key(raw)
+            key = valid_field(raw, "idempotency_key", _KEY)
             if key is None:
                 raise BatchError(
                     describe_errors(err, prefix=f"items.{index}.")

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db import insert_new_rows, service_event_days, service_events
-from backend.ingest import BatchError, describe_errors, read_envelope
+from backend.ingest import BatchError, describe_errors, read_envelope, valid_field
 from offline_queue.analytics import (
     MAX_EVENTS_PER_BATCH,
     AnalyticsAnswer,
@@ -70,15 +70,6 @@ class ParsedEvents:
     rejected: list[RejectedEvent]
 
 
-def _readable_id(raw: Any) -> str | None:
-    if not isinstance(raw, dict):
-        return None
-    try:
-        return _EVENT_ID.validate_python(raw.get("id"))
-    except ValidationError:
-        return None
-
-
 def parse_events(body: bytes) -> ParsedEvents:
     """Read a batch event by event. Raises :class:`BatchError` when it cannot be answered so."""
     envelope = read_envelope(body, _Envelope)
@@ -88,7 +79,7 @@ def parse_events(body: bytes) -> ParsedEvents:
         try:
             events.append(ServiceEvent.model_validate(raw))
         except ValidationError as err:
-            event_id = _readable_id(raw)
+            event_id = valid_field(raw, "id", _EVENT_ID)
             if event_id is None:
                 raise BatchError(
                     describe_errors(err, prefix=f"events.{index}.") + " (the event has no valid id)"

@@ -69,7 +69,7 @@ class FleetCommands:
 
     def heartbeat(self) -> Heartbeat:
         """The kiosk's heartbeat now."""
-        return heartbeat_of(self._maintenance.current())
+        return heartbeat_of(self._maintenance.current(list_dead_letters=False))
 
     async def run(self, command: KioskCommand) -> tuple[bool, str | None]:
         """Do ``command``; the detail is what the technician reads beside the ack."""

@@ -141,11 +141,13 @@ class Maintenance:
         reachability = await self._probe() if probe_backend else None
         return self.current().model_copy(update={"backend": reachability})
 
-    def current(self) -> DiagnosticsSnapshot:
+    def current(self, *, list_dead_letters: bool = True) -> DiagnosticsSnapshot:
         """The kiosk's state now, without a network probe (the heartbeat's source).
 
         A document camera nobody has used yet is left out rather than built:
         a heartbeat every few seconds must not load OpenCV into every kiosk.
+        Without ``list_dead_letters`` only their count is given (the sync
+        worker keeps it), and the outbox is not read.
         """
         devices = self._devices
         statuses = [
@@ -159,7 +161,9 @@ class Maintenance:
             kiosk_id=self._kiosk_id,
             taken_at=datetime.now(UTC),
             devices=tuple(statuses),
-            outbox=outbox_view(self._worker.status, self._outbox.dead_letters()),
+            outbox=outbox_view(
+                self._worker.status, self._outbox.dead_letters() if list_dead_letters else []
+            ),
             backend=None,
             disk=disk_view(self._data_dir),
             versions=versions(),
