@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="quit once the first frame is drawn (start-up benchmark)",
     )
+    parser.add_argument(
+        "--smoke-journey",
+        action="store_true",
+        help="walk one change of address with the simulated card, print its reference and "
+        "quit (exit 0 only if a reference was shown; checks an installation)",
+    )
     return parser.parse_args(argv)
 
 
@@ -92,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             quit_after_s=args.quit_after,
             report_first_frame=args.report_first_frame,
             exit_after_first_frame=args.exit_after_first_frame,
+            smoke_journey=args.smoke_journey,
         )
         return run(event_loop, services, options)
     return 0

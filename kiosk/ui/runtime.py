@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -25,6 +26,7 @@ from PySide6.QtQuick import QQuickWindow
 from kiosk.maintenance.service import EXIT_RESTART
 from kiosk.native_memory import release_free_heap
 from kiosk.services import KioskServices
+from kiosk.systemd_notify import SystemdNotifier
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
 from kiosk.ui.maintenance_viewmodel import MaintenanceViewModel
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 QML_MAIN = Path(__file__).parent / "qml" / "Main.qml"
 SIGNAL_POLL_MS = 500
+EXIT_SMOKE_FAILED = 1
 _ACTIVITY_EVENTS = {
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
@@ -53,6 +56,8 @@ class RunOptions:
     quit_after_s: float | None = None
     report_first_frame: bool = False
     exit_after_first_frame: bool = False
+    # Walk one scripted change of address (simulated card) and quit: the install check.
+    smoke_journey: bool = False
 
 
 class ActivityFilter(QObject):
@@ -262,13 +267,57 @@ def run(event_loop: EventLoop, services: KioskServices, options: RunOptions) -> 
         ui.window.showFullScreen()
     if options.quit_after_s is not None:
         QTimer.singleShot(int(options.quit_after_s * 1000), stop.set)
+    notifier = SystemdNotifier()
+    watchdog = _watchdog_timer(notifier)
+    smoke: list[str] = []
+    journey = (
+        asyncio.ensure_future(_smoke_journey(ui, stop, smoke), loop=loop)
+        if options.smoke_journey
+        else None
+    )
     try:
-        loop.run_until_complete(_serve(ui, stop))
+        loop.run_until_complete(_serve(ui, stop, lambda: _report_ready(notifier, watchdog)))
     finally:
+        if journey is not None:
+            journey.cancel()
+        watchdog.stop()
+        notifier.stopping()
         ui.close()
         loop.run_until_complete(services.aclose())
         loop.close()
+    if options.smoke_journey:
+        return 0 if smoke else EXIT_SMOKE_FAILED
     return EXIT_RESTART if restart_asked else 0
+
+
+def _watchdog_timer(notifier: SystemdNotifier) -> QTimer:
+    """WATCHDOG=1 from a timer of the UI's own loop: a frozen UI stops feeding systemd."""
+    timer = QTimer(QCoreApplication.instance())
+    timer.setInterval(int(notifier.watchdog_interval_s * 1000))
+    timer.timeout.connect(notifier.watchdog)
+    return timer
+
+
+def _report_ready(notifier: SystemdNotifier, watchdog: QTimer) -> None:
+    """READY=1, then the watchdog's feeding (only under systemd)."""
+    if notifier.ready():
+        watchdog.start()
+
+
+async def _smoke_journey(ui: KioskUi, stop: asyncio.Event, reference: list[str]) -> None:
+    """One citizen's change of address, end to end; ``reference`` gets the number shown."""
+    from kiosk.ui.driver import KioskDriver, walk_change_of_address
+
+    try:
+        shown = await walk_change_of_address(KioskDriver(ui.window), "fr")
+    except Exception:
+        log.exception("smoke journey failed")
+    else:
+        if shown.strip():
+            reference.append(shown)
+            print(f"smoke-journey reference {shown}", flush=True)
+    finally:
+        stop.set()
 
 
 def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
@@ -281,11 +330,13 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> No
     heartbeat.start(SIGNAL_POLL_MS)
 
 
-async def _serve(ui: KioskUi, stop: asyncio.Event) -> None:
+async def _serve(ui: KioskUi, stop: asyncio.Event, on_ready: Callable[[], None]) -> None:
     """Sync in the background until asked to stop; tasks live only while the loop runs."""
     worker = asyncio.ensure_future(ui.services.run_background())
     try:
         await ui.services.desk.prepare()
+        # The screens are loaded and the loop turns: systemd may count the kiosk as up.
+        on_ready()
         await stop.wait()
     finally:
         worker.cancel()
