@@ -15,7 +15,10 @@ APT_PACKAGES := python3-venv python3-dev gcc libpcsclite-dev pcscd vsmartcard-vp
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xinerama0 libxcb-randr0
 
-.PHONY: demo test check lint typecheck imports unit bench screenshots apt clean
+.PHONY: demo test check lint typecheck imports unit bench screenshots apt clean deploy-check
+
+# The deploy check's tools: a Debian root built from scratch, the install script linted.
+DEPLOY_APT_PACKAGES := debootstrap shellcheck
 
 demo: apt $(STAMP)
 	$(BIN)/kiosk --demo --windowed
@@ -36,6 +39,12 @@ imports:
 
 unit:
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+# Installs the appliance into a fresh Debian Bookworm root (tests/deploy; root needed). Its
+# downloads are cached in /var/cache/visioguichet-deploy-check (VG_DEPLOY_CACHE).
+deploy-check: apt $(STAMP)
+	$(MAKE) --no-print-directory apt APT_PACKAGES="$(DEPLOY_APT_PACKAGES)"
+	VG_DEPLOY_CHECK=1 QT_QPA_PLATFORM=offscreen $(BIN)/pytest tests/deploy -v -s -p no:cacheprovider
 
 bench: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
