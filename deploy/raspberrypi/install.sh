@@ -113,6 +113,19 @@ parse_args() {
     fi
 }
 
+# PySide6's arm64 wheels on PyPI after 6.8.0.2 need glibc 2.39 (checked 2026-12: 6.9 to
+# 6.11 are manylinux_2_39), so pip picks 6.8.0.2 on Bookworm (glibc 2.36). Said, not hidden.
+check_qt_wheels_fit() {
+    [[ -z "$wheelhouse" ]] || return 0 # the technician brought wheels that fit
+    case "$(uname -m)" in aarch64 | arm64) ;; *) return 0 ;; esac
+    local glibc
+    glibc=$(getconf GNU_LIBC_VERSION | awk '{print $2}')
+    if [[ "$(printf '%s\n' 2.39 "$glibc" | sort -V | head -1)" != 2.39 ]]; then
+        say "note: glibc $glibc: PyPI's newest PySide6 for arm64 here is 6.8.0.2" \
+            "(later ones need glibc 2.39); a --wheelhouse can bring another build"
+    fi
+}
+
 # -- packages and user ------------------------------------------------------------
 
 install_packages() {
@@ -420,6 +433,7 @@ main() {
         ((start)) || args+=(--no-start)
         exec "$FILES/visioguichet-rollback" "${args[@]}"
     fi
+    check_qt_wheels_fit
     install_packages
     create_user
     ensure_dir "$ETC" 0750 "root:$SERVICE_USER"
