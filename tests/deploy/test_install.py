@@ -224,7 +224,8 @@ def test_a_second_run_changes_nothing(installed: Chroot) -> None:
     assert "done: 0 changes" in done.stdout
     assert snapshot(installed) == before
     passwd = installed.path("/etc/passwd").read_text(encoding="utf-8")
-    assert passwd.count(f"{SERVICE_USER}:") == 1
+    entries = [line for line in passwd.splitlines() if line.startswith(f"{SERVICE_USER}:")]
+    assert len(entries) == 1, "the service user must not be added twice"
 
 
 def test_the_installed_kiosk_serves_a_citizen_offscreen(installed: Chroot) -> None:
