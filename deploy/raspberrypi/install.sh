@@ -101,6 +101,11 @@ parse_args() {
         die "first install: give the kiosk's settings with --config (see kiosk.example.toml)"
     fi
     [[ -z "$config" || -f "$config" ]] || die "no configuration file at $config"
+    if [[ -n "$printer_uri" ]]; then
+        [[ "$printer_uri" =~ ^[a-z][a-z0-9+.-]*:[^[:space:]]+$ ]] ||
+            die "--printer-uri $printer_uri is not a device URI (e.g. usb://..., ipp://...)"
+        [[ "$printer_model" =~ ^[^[:space:]]+$ ]] || die "--printer-model has spaces"
+    fi
     if [[ -n "$token" ]]; then
         [[ -f "$token" ]] || die "no token file at $token"
         local mode
@@ -277,21 +282,27 @@ print(f"visioguichet: configuration of kiosk {settings.kiosk.id!r} is valid")
 PY
 }
 
-# Prints NAME=value lines the rest of the script needs from the settings.
+# Prints NAME=value lines the rest of the script needs from the settings (shell-quoted:
+# the script evaluates them, and a path may hold anything).
 config_values() {
-    "$1" - "$ETC/kiosk.toml" <<'PY'
+    "$1" - "$2" <<'PY'
+import shlex
 import sys
 from pathlib import Path
 
 from kiosk.config import load_settings
 
 s = load_settings(Path(sys.argv[1]))
-print(f"DATA_DIR={s.kiosk.data_dir}")
-print(f"TOKEN_FILE={s.backend.token_file}")
-print(f"KEY_FILE={s.outbox.key_file or s.kiosk.data_dir / 'outbox.key'}")
-print(f"SPOOL_DIR={s.devices.printer_spool_dir}")
-print(f"PRINTER={s.devices.printer}")
-print(f"CUPS_QUEUE={s.devices.printer_cups_queue or ''}")
+values = {
+    "DATA_DIR": s.kiosk.data_dir,
+    "TOKEN_FILE": s.backend.token_file,
+    "KEY_FILE": s.outbox.key_file or s.kiosk.data_dir / "outbox.key",
+    "SPOOL_DIR": s.devices.printer_spool_dir,
+    "PRINTER": s.devices.printer,
+    "CUPS_QUEUE": s.devices.printer_cups_queue or "",
+}
+for name, value in values.items():
+    print(f"{name}={shlex.quote(str(value))}")
 PY
 }
 
@@ -376,10 +387,6 @@ configure_printer() {
         fi
         return
     fi
-    [[ -n "$queue" ]] || die "--printer-uri needs devices.printer_cups_queue in the configuration"
-    [[ "$printer_uri" =~ ^[a-z][a-z0-9+.-]*:[^[:space:]]+$ ]] ||
-        die "--printer-uri $printer_uri is not a device URI (e.g. usb://..., ipp://...)"
-    [[ "$printer_model" =~ ^[^[:space:]]+$ ]] || die "--printer-model has spaces"
     # Set up by a boot-time unit once CUPS runs (it may not, e.g. while building an image).
     ensure_text "$ETC/printer.env" 0644 root:root <<EOF
 PRINTER_QUEUE=$queue
@@ -445,18 +452,25 @@ main() {
     release=$(release_id)
     build_release "$release"
     python="$OPT/releases/$release/venv/bin/python"
+    # Every check of the settings comes before the first of them is installed. A new file is
+    # checked from the folder it goes to, where its relative paths will be taken from.
+    local settings="$ETC/kiosk.toml"
     if [[ -n "$config" ]]; then
-        check_config "$python" "$config"
-        ensure_file "$config" "$ETC/kiosk.toml" 0640 "root:$SERVICE_USER"
-    else
-        check_config "$python" "$ETC/kiosk.toml"
+        settings="$ETC/.kiosk.toml.candidate"
+        trap 'rm -f "$ETC/.kiosk.toml.candidate"' EXIT
+        install -m 0600 "$config" "$settings"
     fi
+    check_config "$python" "$settings"
     local DATA_DIR TOKEN_FILE KEY_FILE SPOOL_DIR PRINTER CUPS_QUEUE
-    eval "$(config_values "$python")"
+    eval "$(config_values "$python" "$settings")"
     case "$DATA_DIR" in
         "$DATA" | "$DATA"/*) ;;
         *) die "kiosk.data_dir must be under $DATA (the only folder the unit lets the kiosk write)" ;;
     esac
+    if [[ -n "$printer_uri" && -z "$CUPS_QUEUE" ]]; then
+        die "--printer-uri needs devices.printer_cups_queue (the queue's name) in the configuration"
+    fi
+    [[ -z "$config" ]] || ensure_file "$settings" "$ETC/kiosk.toml" 0640 "root:$SERVICE_USER"
     ensure_dir "$DATA_DIR" 0750 "$SERVICE_USER:$SERVICE_USER"
     case "$SPOOL_DIR" in
         "$DATA"/*) ensure_dir "$SPOOL_DIR" 0750 "$SERVICE_USER:$SERVICE_USER" ;;

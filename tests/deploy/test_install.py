@@ -8,6 +8,7 @@ citizen journey, then an update and a rollback.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -256,6 +257,60 @@ def test_the_installed_kiosk_serves_a_citizen_offscreen(installed: Chroot) -> No
     assert owner_mode(installed, "/var/lib/visioguichet/outbox.db")[0] == SERVICE_USER
 
 
+def test_a_wrong_configuration_is_refused_and_the_installed_one_kept(installed: Chroot) -> None:
+    before = snapshot(installed)
+    wrong = installed.path(f"{SETUP}/wrong.toml")
+    wrong.write_text(KIOSK_TOML.replace("[kiosk]\n", "[kiosk]\ninactivity_timeout_s = 1\n"))
+    done = install(installed, "--config", f"{SETUP}/wrong.toml")
+    assert done.returncode != 0
+    assert "kiosk.inactivity_timeout_s" in done.stderr
+    assert "is not valid" in done.stderr
+    assert snapshot(installed) == before
+
+
+def test_a_bad_printer_uri_is_refused(installed: Chroot) -> None:
+    done = install(installed, "--printer-uri", "not a uri")
+    assert done.returncode != 0
+    assert "is not a device URI" in done.stderr
+    done = install(installed, "--printer-uri", "socket://127.0.0.1:9100")
+    assert done.returncode != 0
+    assert "needs devices.printer_cups_queue" in done.stderr
+    assert not installed.path("/etc/visioguichet/printer.env").exists()
+
+
+def test_a_printer_uri_makes_the_cups_queue_at_boot(installed: Chroot) -> None:
+    config = installed.path(f"{SETUP}/printer.toml")
+    config.write_text(KIOSK_TOML + 'printer_cups_queue = "receipts"\n', encoding="utf-8")
+    done = install(
+        installed, "--config", f"{SETUP}/printer.toml",
+        "--printer-uri", "socket://127.0.0.1:9100", "--printer-model", "raw",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    env = dict(
+        line.split("=", 1)
+        for line in installed.path("/etc/visioguichet/printer.env").read_text().splitlines()
+    )
+    assert env == {
+        "PRINTER_QUEUE": "receipts",
+        "PRINTER_URI": "socket://127.0.0.1:9100",
+        "PRINTER_MODEL": "raw",
+    }
+    # What the boot unit runs, run here against a CUPS of the test's own.
+    unit = installed.path("/etc/systemd/system/visioguichet-printer.service").read_text()
+    commands = [
+        line.removeprefix("ExecStart=").replace("${", "{").format(**env).split()
+        for line in unit.splitlines()
+        if line.startswith("ExecStart=")
+    ]
+    with chroot_cupsd(installed) as cups_env:
+        for command in commands:
+            ran = installed.run(command, env=cups_env)
+            assert ran.returncode == 0, ran.stderr
+        status = installed.run(["lpstat", "-p", "receipts"], env=cups_env)
+    assert "printer receipts is idle" in status.stdout, status.stdout + status.stderr
+    assert "enabled" in status.stdout
+
+
 def test_an_update_keeps_the_previous_release_for_a_rollback(installed: Chroot) -> None:
     first = os.readlink(installed.path("/opt/visioguichet/current"))
     # A new version of the source: any change makes a new release.
@@ -276,6 +331,39 @@ def test_an_update_keeps_the_previous_release_for_a_rollback(installed: Chroot) 
     # The rolled-back release still runs (its virtual environment is whole).
     check = installed.run(["/opt/visioguichet/current/venv/bin/kiosk", "--help"])
     assert check.returncode == 0, check.stderr
+
+
+@contextlib.contextmanager
+def chroot_cupsd(chroot: Chroot) -> Iterator[dict[str, str]]:
+    """cupsd in the root, on a Unix socket only (a CUPS on the host may hold port 631)."""
+    conf = chroot.path(f"{SETUP}/cupsd.conf")
+    default = chroot.path("/etc/cups/cupsd.conf").read_text(encoding="utf-8")
+    kept = [line for line in default.splitlines() if not line.startswith(("Listen", "Port"))]
+    socket_path = "/run/visioguichet-test-cups.sock"
+    conf.write_text("\n".join([f"Listen {socket_path}", *kept]) + "\n", encoding="utf-8")
+    chroot.path("/run/cups").mkdir(parents=True, exist_ok=True)
+    base = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+    cupsd = subprocess.Popen(
+        ["chroot", str(chroot.root), "/usr/bin/env", "-i",
+         *[f"{key}={value}" for key, value in base.items()],
+         "/usr/sbin/cupsd", "-f", "-c", f"{SETUP}/cupsd.conf"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not chroot.path(socket_path).exists():
+            assert cupsd.poll() is None, cupsd.stderr.read() if cupsd.stderr else b""
+            assert time.monotonic() < deadline, "cupsd did not open its socket"
+            time.sleep(0.1)
+        yield {"CUPS_SERVER": socket_path}
+    finally:
+        cupsd.terminate()
+        try:
+            cupsd.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            cupsd.kill()
+            cupsd.wait()
 
 
 def snapshot(chroot: Chroot) -> dict[str, str]:
