@@ -364,6 +364,8 @@ def chroot_cupsd(chroot: Chroot) -> Iterator[dict[str, str]]:
         except subprocess.TimeoutExpired:
             cupsd.kill()
             cupsd.wait()
+        if cupsd.stderr is not None:
+            cupsd.stderr.close()
 
 
 def snapshot(chroot: Chroot) -> dict[str, str]:
