@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import stat
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -399,3 +401,44 @@ def _record_timings(timings: dict[str, float]) -> None:
             log.write(line + "\n")
     except OSError:
         pass
+
+
+def test_a_built_wheel_installs_and_old_releases_are_pruned(
+    installed: Chroot, tmp_path: Path
+) -> None:
+    """A release from a wheel (what a technician carries offline); only two releases stay."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        stdout=sys.stderr,
+    )
+    [wheel] = tmp_path.glob("visioguichet-*.whl")
+    shutil.copy(wheel, installed.path(f"{SETUP}/{wheel.name}"))
+    releases = installed.path("/opt/visioguichet/releases")
+    before = {path.name for path in releases.iterdir()}
+    current = os.readlink(installed.path("/opt/visioguichet/current"))
+    done = installed.run(
+        [INSTALL, "--no-start", "--wheel", f"{SETUP}/{wheel.name}", "--wheelhouse", "/mnt/wheels"],
+        timeout_s=INSTALL_TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    new = os.readlink(installed.path("/opt/visioguichet/current"))
+    assert new.removeprefix("releases/") not in before
+    assert os.readlink(installed.path("/opt/visioguichet/previous")) == current
+    assert {path.name for path in releases.iterdir()} == {
+        new.removeprefix("releases/"),
+        current.removeprefix("releases/"),
+    }
+    assert "removed old release" in done.stdout
+    check = installed.run(["/opt/visioguichet/current/venv/bin/kiosk", "--help"])
+    assert check.returncode == 0, check.stderr
