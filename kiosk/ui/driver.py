@@ -19,8 +19,14 @@ STEP_TIMEOUT_S = 10.0
 
 
 def iter_items(root: QQuickItem) -> Iterator[QQuickItem]:
-    """Every item of the visual tree under ``root``."""
+    """Every item of the visual tree under ``root``.
+
+    Not inside a web view: its children are WebEngine's private render items, which
+    PySide cannot wrap (reading them crashes); the page is read with JavaScript instead.
+    """
     yield root
+    if root.inherits("QQuickWebEngineView"):
+        return
     for child in root.childItems():
         yield from iter_items(child)
 
