@@ -10,8 +10,10 @@ receipt to print.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from kiosk.eservices.site import LoopbackSite
 
@@ -95,3 +97,19 @@ def demo_eservice() -> Iterator[LoopbackSite | None]:
         return
     with site:
         yield site
+
+
+def demo_catalogue_at(catalogue: Path, folder: Path, origin: str) -> Path:
+    """A copy of the demo ``catalogue`` in ``folder`` whose demo e-service runs at ``origin``.
+
+    For tools that serve the demo site on any free port (benchmarks, screenshots);
+    its hints files are copied beside it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    hints = catalogue.parent / "eservice-hints"
+    if hints.is_dir():
+        shutil.copytree(hints, folder / "eservice-hints", dirs_exist_ok=True)
+    path = folder / catalogue.name
+    text = catalogue.read_text(encoding="utf-8")
+    path.write_text(text.replace(DEMO_ESERVICE_ORIGIN, origin), encoding="utf-8")
+    return path

@@ -18,6 +18,7 @@ from kiosk.call_engine import journey_context
 from kiosk.ui.harness import RunningKiosk
 from peripherals.printer.simulator import SimulatedPrinter
 from tests.e2e.test_accessibility import NORMAL_MIN_CONTRAST, check_screen
+from tests.e2e.test_keyboard import key, press
 from tests.eservices.webview import (
     eservice_kiosk,
     go,
@@ -260,3 +261,26 @@ def test_leaving_shows_how_to_continue_at_home_then_the_feedback(
 
     kiosk.run(scenario())
     assert problems == []
+
+
+def test_the_on_screen_keyboard_types_into_the_agency_s_form(
+    kiosk: RunningKiosk, fake_eservice: FakeEService
+) -> None:
+    d, eservice = kiosk.driver, kiosk.ui.eservice
+
+    async def scenario() -> None:
+        await open_eservice(d)
+        await page_titled(d, eservice, "Accueil du service")
+        await go(d, eservice, fake_eservice.url("/form"), "Formulaire")
+        await touch_in_page(d, eservice, "#name")
+        keyboard = await d.item("keyboard")
+        await d.wait_for(lambda: keyboard.property("active"), "the on-screen keyboard")
+        await d.settle()
+        for letter in "anne":
+            await press(d, key(keyboard, letter))
+        value = await until(
+            lambda: js(eservice, "document.getElementById('name').value"), "typed text"
+        )
+        assert value.lower() == "anne"
+
+    kiosk.run(scenario())

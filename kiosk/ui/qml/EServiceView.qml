@@ -17,6 +17,9 @@ WebEngineView {
     settings.localContentCanAccessRemoteUrls: false
     settings.playbackRequiresUserGesture: true
     settings.focusOnNavigationEnabled: true
+    // The citizen's high contrast reaches the agency's pages as Chromium's forced dark mode
+    // (light text on dark): not the kiosk's yellow-on-black, but far from dark-on-white.
+    settings.forceDarkMode: Theme.hc
     // The sensitive-field finder and the coach's outline, in every page (main world, so
     // that the screen share's runJavaScript can call window.__vgSensitiveRects()).
     userScripts.collection: [{
