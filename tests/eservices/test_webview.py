@@ -284,3 +284,64 @@ def test_the_on_screen_keyboard_types_into_the_agency_s_form(
         assert value.lower() == "anne"
 
     kiosk.run(scenario())
+
+
+def test_the_coach_reads_each_hint_aloud_once_the_citizen_asks(
+    qapp: object, tmp_path: Path, fake_eservice: FakeEService
+) -> None:
+    # Qt's mock engine speaks to nobody but behaves as a voice does.
+    with eservice_kiosk(tmp_path, fake_eservice.site.origin, speech_engine="mock") as kiosk:
+        d, eservice, speech = kiosk.driver, kiosk.ui.eservice, kiosk.ui.speech
+
+        async def scenario() -> None:
+            await open_eservice(d, "en")
+            await page_titled(d, eservice, "Accueil du service")
+            assert speech.spoken == []  # nothing is read until the citizen asks
+            await d.tap("coachListen")
+            await d.wait_for(lambda: speech.spoken, "the hint read")
+            assert speech.spoken[-1] == 'My permit online. Touch "Formulaire" to start.'
+            await go(d, eservice, fake_eservice.url("/form"), "Formulaire")
+            await d.wait_for(
+                lambda: speech.spoken[-1] == 'Type your name, then touch "Envoyer".', "next hint"
+            )
+            kiosk.ui.vm.toggleLanguage()
+            await d.wait_for(
+                lambda: speech.spoken[-1].endswith("Écrivez votre nom, puis touchez « Envoyer »."),
+                "the hint read again in French",
+            )
+
+        kiosk.run(scenario())
+
+
+def test_sensitive_fields_are_found_for_the_screen_share_and_help_reaches_a_person(
+    kiosk: RunningKiosk, fake_eservice: FakeEService
+) -> None:
+    d, eservice = kiosk.driver, kiosk.ui.eservice
+
+    async def scenario() -> dict[str, object] | None:
+        await open_eservice(d)
+        await page_titled(d, eservice, "Accueil du service")
+        assert await eservice.sensitive_rects() == {
+            "rects": [],
+            "devicePixelRatio": 1,
+            "viewport": await js(eservice, "({w: window.innerWidth, h: window.innerHeight})"),
+            "scroll": {"x": 0, "y": 0},
+        }
+        await go(d, eservice, fake_eservice.url("/secure"), "Paiement")
+        found = await eservice.sensitive_rects()
+        await d.tap("eserviceHelp")  # the existing "talk to a person" path
+        await d.item("helpOverlay")
+        return found
+
+    found = kiosk.run(scenario())
+    assert found is not None
+    expected = kiosk.run(
+        js(
+            eservice,
+            "['pw', 'card', 'csc', 'nas'].map(function (id) {"
+            " var r = document.getElementById(id).getBoundingClientRect();"
+            " return {x: r.left, y: r.top, w: r.width, h: r.height}; })",
+        )
+    )
+    assert found["rects"] == expected  # the password, card and marked fields; not the city
+    assert found["devicePixelRatio"] == 1

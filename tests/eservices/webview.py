@@ -20,11 +20,11 @@ PAGE_TIMEOUT_S = 10.0
 
 
 @contextmanager
-def eservice_kiosk(root: Path, origin: str) -> Iterator[RunningKiosk]:
+def eservice_kiosk(root: Path, origin: str, **kiosk: object) -> Iterator[RunningKiosk]:
     """An offline kiosk whose catalogue has one e-service at ``origin``."""
     catalogue = eservice_catalogue(root / "catalogue", origin)
     settings = local_settings(
-        root / "kiosk", "http://127.0.0.1:9", "no-backend", catalogue=catalogue
+        root / "kiosk", "http://127.0.0.1:9", "no-backend", catalogue=catalogue, **kiosk
     )
     with running_kiosk(settings) as kiosk:
         yield kiosk

@@ -107,7 +107,8 @@ Item {
                 width: parent.width
                 kind: "secondary"
                 text: vm.strings["eservice.listen"]
-                onClicked: { if (!speech.enabled) speech.toggle(); speech.say(root.coachText) }
+                // Turning the voice on reads the screen, the hint included.
+                onClicked: speech.enabled ? speech.say(root.coachText) : speech.toggle()
             }
         }
         Column {
