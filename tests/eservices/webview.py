@@ -26,8 +26,8 @@ def eservice_kiosk(root: Path, origin: str, **kiosk: object) -> Iterator[Running
     settings = local_settings(
         root / "kiosk", "http://127.0.0.1:9", "no-backend", catalogue=catalogue, **kiosk
     )
-    with running_kiosk(settings) as kiosk:
-        yield kiosk
+    with running_kiosk(settings) as running:
+        yield running
 
 
 async def open_eservice(d: KioskDriver, language: str = "fr") -> None:
