@@ -18,8 +18,11 @@ property ``eservice`` offers:
   ``window.__vgSensitiveRects()`` returning ``{rects: [{x, y, w, h}], devicePixelRatio,
   viewport: {w, h}, scroll: {x, y}}``: the fields an agent must not see
   (``input[type=password]``, autocomplete ``cc-number``/``cc-csc``/``cc-exp*``,
-  anything ``data-vg-sensitive``), in CSS px relative to the viewport; multiply by
-  ``zoomFactor`` (the view's property, the citizen's text size) for item pixels;
+  anything ``data-vg-sensitive``), in CSS px relative to the viewport. Its
+  ``devicePixelRatio`` includes the view's ``zoomFactor`` (the citizen's text size):
+  CSS px x devicePixelRatio = device pixels of the view (its item pixels times the
+  screen's own ratio, 1 on the kiosk); ``sensitive_rects()`` calls it from Python;
+- ``run_javascript(script)``: any script's JSON-able result, from Python;
 - ``openUrl(url)``: show ``url`` in the web view if the allow-list lets it (an agent
   pushing a link); returns whether it did.
 """

@@ -329,6 +329,19 @@ def test_sensitive_fields_are_found_for_the_screen_share_and_help_reaches_a_pers
         }
         await go(d, eservice, fake_eservice.url("/secure"), "Paiement")
         found = await eservice.sensitive_rects()
+        # The citizen's larger text is the page's zoom: the rectangles stay in CSS px.
+        kiosk.ui.vm.cycleTextSize()
+        view = view_of(eservice)
+        await d.wait_for(lambda: abs(view.property("zoomFactor") - 1.2) < 1e-6, "zoomed")
+        zoomed = await until(eservice.sensitive_rects, "rects after zoom")
+        assert zoomed is not None
+        assert len(zoomed["rects"]) == 4
+        # devicePixelRatio carries the zoom: CSS px x devicePixelRatio = the view's pixels.
+        assert abs(zoomed["devicePixelRatio"] - 1.2) < 1e-3
+        assert abs(zoomed["viewport"]["w"] * 1.2 - view.width()) < 2
+        kiosk.ui.vm.cycleTextSize()
+        kiosk.ui.vm.cycleTextSize()  # back to normal
+        await d.wait_for(lambda: abs(view.property("zoomFactor") - 1.0) < 1e-6, "unzoomed")
         await d.tap("eserviceHelp")  # the existing "talk to a person" path
         await d.item("helpOverlay")
         return found
