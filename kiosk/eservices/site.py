@@ -3,7 +3,8 @@
 Real e-services live on the agencies' servers; the demo (and the tests, with
 their own pages) need one that runs anywhere without a network. Pages are
 HTML strings by path; ``{origin}`` in a page is replaced by the site's own
-origin. A path ending in ``.pdf`` is served as a PDF attachment (a download).
+origin. Bytes are served as an attachment (a download; PDF for ``.pdf``), and
+``redirects`` answer 302 to another address.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ class LoopbackSite:
     """Serves ``pages`` on 127.0.0.1 (``port`` 0: any free port) until closed."""
 
     def __init__(
-        self, pages: Mapping[str, str | bytes], port: int = 0, host: str = "127.0.0.1"
+        self,
+        pages: Mapping[str, str | bytes],
+        port: int = 0,
+        host: str = "127.0.0.1",
+        *,
+        redirects: Mapping[str, str] | None = None,
     ) -> None:
         self._pages = dict(pages)
+        self.redirects = dict(redirects or {})  # path -> address (302), ``{origin}`` replaced
         self.requests: list[str] = []  # paths asked for, in order (tests)
         handler = _handler_for(self)
         self._server = ThreadingHTTPServer((host, port), handler)
@@ -66,6 +73,13 @@ def _handler_for(site: LoopbackSite) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             site.requests.append(path)
+            target = site.redirects.get(path)
+            if target is not None:
+                self.send_response(302)
+                self.send_header("Location", target.replace("{origin}", site.origin))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             found = site.page(path)
             if found is None:
                 self.send_error(404)

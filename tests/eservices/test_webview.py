@@ -127,7 +127,7 @@ def test_a_foreign_link_or_window_is_refused_with_a_message_and_the_page_stays(
         await open_eservice(d, "en")
         await page_titled(d, eservice, "Accueil du service")
         await go(d, eservice, own, "Partenaire")
-        for link in ("foreign", "foreign-window"):
+        for link in ("foreign", "foreign-window", "redirect"):
             await touch_in_page(d, eservice, f"#{link}")
             await d.wait_for(lambda: eservice.property("notice") != "", f"refusal of {link}")
             assert shown(kiosk, "eserviceNoticeText").startswith("This page is outside")
