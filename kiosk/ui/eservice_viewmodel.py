@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Property, QObject, Signal, Slot
 
+from kiosk.eservices.policy import origin_of
 from kiosk.eservices.scans import file_for_input
 from kiosk.i18n import Strings
 from kiosk.journey import Journey, Step
@@ -148,7 +149,10 @@ class EServiceViewModel(QObject):
     @Slot(str)
     def refuse(self, url: str) -> None:
         """The page tried to leave the e-service's sites: tell the citizen, stay where they are."""
-        log.info("e-service: refused a navigation outside the allow-list")
+        # The origin only: an address's path and query may name the citizen.
+        log.info(
+            "e-service: refused %s, outside the allow-list", origin_of(url) or "a non-web address"
+        )
         self._notice = self._lang_text("eservice.refused")
         self.noticeChanged.emit()
 
@@ -175,6 +179,8 @@ class EServiceViewModel(QObject):
         if (url, title) == (self._url, self._title):
             return
         hint_before = self._hint_for(self._url)
+        if url != self._url and self._print_state in ("printed", "failed"):
+            self._set_print("")  # the news of the last print goes with its page
         self._url, self._title = url, title
         self._journey.session.eservice_page = (title, url) if url else None
         self.pageChanged.emit()
@@ -308,6 +314,7 @@ class EServiceViewModel(QObject):
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
+        self._files = 0
         self._journey.session.eservice_page = None
         self._reset_page()
         self.changed.emit()
