@@ -61,8 +61,23 @@ async def js(eservice: EServiceViewModel, script: str) -> Any:
     return await eservice.run_javascript(script)
 
 
+async def page_painted(eservice: EServiceViewModel) -> None:
+    """Wait until the page shown has produced frames (two animation frames from now).
+
+    Chromium drops input that arrives before a new page's first paint (a page
+    cannot be touched before it is seen), so a touch right after the load is lost.
+    """
+    await js(
+        eservice,
+        "window.__vgFrames = 0; requestAnimationFrame(function () {"
+        " requestAnimationFrame(function () { window.__vgFrames = 2; }); }); 0",
+    )
+    await until(lambda: js(eservice, "window.__vgFrames === 2"), "the page painted")
+
+
 async def touch_in_page(d: KioskDriver, eservice: EServiceViewModel, selector: str) -> None:
     """A real touch (mouse press and release) on the page's element: a user gesture."""
+    await page_painted(eservice)
     box = await js(
         eservice,
         f"(function () {{ var r = document.querySelector({selector!r}).getBoundingClientRect();"
