@@ -16,6 +16,7 @@ import shiboken6
 
 from kiosk.call_engine import journey_context
 from kiosk.ui.harness import RunningKiosk
+from peripherals.camera.simulator import SimulatedDocumentCamera
 from peripherals.printer.simulator import SimulatedPrinter
 from tests.e2e.test_accessibility import NORMAL_MIN_CONTRAST, check_screen
 from tests.e2e.test_keyboard import key, press
@@ -358,3 +359,34 @@ def test_sensitive_fields_are_found_for_the_screen_share_and_help_reaches_a_pers
     )
     assert found["rects"] == expected  # the password, card and marked fields; not the city
     assert found["devicePixelRatio"] == 1
+
+
+def test_a_lost_camera_is_said_and_cancelling_gives_the_page_no_file(
+    kiosk: RunningKiosk, fake_eservice: FakeEService
+) -> None:
+    d, eservice = kiosk.driver, kiosk.ui.eservice
+    camera = kiosk.services.document_camera.get()
+    assert isinstance(camera, SimulatedDocumentCamera)
+
+    async def scenario() -> None:
+        await open_eservice(d, "en")
+        await page_titled(d, eservice, "Accueil du service")
+        await go(d, eservice, fake_eservice.url("/upload"), "Pièce jointe")
+        await js(
+            eservice,
+            "window.__cancelled = 0; document.getElementById('doc')"
+            ".addEventListener('cancel', function () { window.__cancelled += 1; }); 0",
+        )
+        camera.lose_camera()
+        await touch_in_page(d, eservice, "#doc")
+        await d.wait_for(lambda: eservice.property("scanState") not in ("", "scanning"), "error")
+        assert shown(kiosk, "scanStatus").startswith("The document camera")
+        await d.tap("scanCancel")
+        await d.wait_for(lambda: d.find("scanOverlay") is None, "the overlay closed")
+        assert await until(lambda: js(eservice, "window.__cancelled"), "the input cancelled") == 1
+        assert await js(eservice, "window.__received.length") == 0
+        camera.restore_camera()  # the next try works
+        await touch_in_page(d, eservice, "#doc")
+        await until(lambda: js(eservice, "window.__received.length"), "the page gets the scan")
+
+    kiosk.run(scenario())
