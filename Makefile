@@ -6,14 +6,18 @@ STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
 # Debian packages: build tools for pyscard (swig comes from PyPI), the libraries
-# Qt needs on a bare system, fonts for screens and receipts, poppler for PDF checks.
+# Qt needs on a bare system (the last two lines: Qt WebEngine's Chromium, for the
+# e-service web view, as ldd on QtWebEngineProcess lists them), fonts for screens
+# and receipts, poppler for PDF checks.
 APT_PACKAGES := python3-venv python3-dev gcc libpcsclite-dev pcscd vsmartcard-vpcd \
 	cups printer-driver-cups-pdf libcups2-dev postgresql \
 	chromium coturn iproute2 \
 	fonts-dejavu-core poppler-utils libpulse0 \
 	libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 \
-	libxcb-shape0 libxcb-xinerama0 libxcb-randr0
+	libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
+	libnss3 libnspr4 libasound2 libgbm1 libxcomposite1 libxdamage1 libxrandr2 libxtst6 \
+	libxkbfile1
 
 .PHONY: demo test check lint typecheck imports unit bench screenshots apt clean deploy-check
 
@@ -53,6 +57,7 @@ bench: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/call.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ui.py
 	$(BIN)/python bench/fleet.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/eservice.py
 
 screenshots: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots

@@ -75,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         if args.demo:
             from kiosk.demo import demo_settings, embedded_backend
+            from kiosk.eservices.demo_site import demo_eservice
 
             demo_dir = args.demo_dir.resolve()
             backend = stack.enter_context(embedded_backend(demo_dir))
+            stack.enter_context(demo_eservice())
             settings = demo_settings(settings, backend, demo_dir)
         # The maintenance mode's log viewer reads this file (rotating, capped).
         log_file = install_log_file(log_file_path(settings.kiosk.data_dir))

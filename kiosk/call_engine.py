@@ -15,7 +15,7 @@ from datetime import datetime
 
 from kiosk.call_desk import CallDesk, Pushed, Quality
 from kiosk.i18n import Language, Strings
-from kiosk.journey import Journey
+from kiosk.journey import Journey, Step
 from kiosk.presenters import review_rows
 from video.call import Call
 from video.channel import Chat, Curtain, Push, QualityLevel
@@ -162,5 +162,11 @@ def journey_context(journey: Journey, strings: Strings) -> CallContext:
         (str(row["label"])[:80], str(row["value"])[:500])
         for row in rows
         if row["value"] and row["value"] != blank
-    ][:MAX_CONTEXT_FIELDS]
+    ]
+    page = session.eservice_page
+    if journey.step is Step.ESERVICE and page is not None:
+        # Help asked from the web view: the agent opens the same page.
+        label = strings.text("eservice.context_page", session.language)
+        fields.insert(0, (label[:80], f"{page[0]} — {page[1]}"[:500]))
+    fields = fields[:MAX_CONTEXT_FIELDS]
     return CallContext(agency_id=service.agency, step=journey.step.value, fields=fields)

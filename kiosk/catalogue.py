@@ -22,8 +22,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from kiosk.agent_hours import AgentHours
-from kiosk.catalogue_base import CatalogueModel, LocatedError
-from kiosk.i18n import Language
+from kiosk.catalogue_base import CatalogueModel, Localized, LocatedError
+from kiosk.eservices.model import EService, Hint, HintsFile
 from kiosk.toml_lines import Location, SourceLines
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -42,17 +42,6 @@ def _first_repeat(values: Sequence[str]) -> int | None:
             return index
         seen.add(value)
     return None
-
-
-class Localized(CatalogueModel):
-    """A text in both languages of the kiosk."""
-
-    fr: Annotated[str, Field(min_length=1)]
-    en: Annotated[str, Field(min_length=1)]
-
-    def __call__(self, language: Language) -> str:
-        """The text in ``language``."""
-        return self.fr if language == "fr" else self.en
 
 
 class FieldKind(StrEnum):
@@ -133,6 +122,7 @@ class Channel(StrEnum):
     SELF_SERVICE = "self_service"  # the citizen fills the form at the kiosk
     AGENT_REQUIRED = "agent_required"  # only a person may handle it: the kiosk calls one
     REFER = "refer"  # done elsewhere: the kiosk says where and how
+    ESERVICE = "eservice"  # the agency's own online service, in the kiosk's locked-down web view
 
 
 class Referral(CatalogueModel):
@@ -153,6 +143,7 @@ class Service(CatalogueModel):
     online_url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
     channel: Channel = Channel.SELF_SERVICE
     referral: Referral | None = None
+    eservice: EService | None = None
     # Empty only when a person or another office handles the service.
     fields: tuple[FieldSpec, ...] = ()
 
@@ -197,7 +188,20 @@ class Service(CatalogueModel):
             raise LocatedError(
                 ("referral",), 'only a service with channel = "refer" has a referral'
             )
+        if self.channel is Channel.ESERVICE and self.eservice is None:
+            raise LocatedError(("channel",), "an e-service needs [services.eservice]")
+        if self.channel is not Channel.ESERVICE and self.eservice is not None:
+            raise LocatedError(
+                ("eservice",), 'only a service with channel = "eservice" has an eservice'
+            )
         return self
+
+    @property
+    def continue_at_home_url(self) -> str | None:
+        """Where a citizen carries on at home: the public address, else the e-service's start."""
+        if self.online_url is not None:
+            return self.online_url
+        return self.eservice.start_url if self.eservice is not None else None
 
     def field(self, field_id: str) -> FieldSpec:
         """The field named ``field_id``."""
@@ -333,7 +337,37 @@ def load_catalogue(path: Path) -> Catalogue:
         # tomllib's message already carries "(at line N, column M)".
         raise CatalogueError(f"{path}: {err}") from err
     try:
-        return Catalogue.model_validate(raw)
+        catalogue = Catalogue.model_validate(raw)
+    except ValidationError as err:
+        raise CatalogueError(_describe(path, text, raw, err)) from err
+    return _with_hints_files(catalogue, path.parent)
+
+
+def _with_hints_files(catalogue: Catalogue, folder: Path) -> Catalogue:
+    """Each e-service's ``hints_file`` read (relative to the catalogue) and put with its hints."""
+    services = []
+    for service in catalogue.services:
+        eservice = service.eservice
+        if eservice is None or eservice.hints_file is None:
+            services.append(service)
+            continue
+        extra = load_hints(folder / eservice.hints_file)
+        eservice = eservice.model_copy(update={"hints": eservice.hints + extra})
+        services.append(service.model_copy(update={"eservice": eservice}))
+    return catalogue.model_copy(update={"services": tuple(services)})
+
+
+def load_hints(path: Path) -> tuple[Hint, ...]:
+    """Read a coach hints file; CatalogueError names the bad line and place."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except OSError as err:
+        raise CatalogueError(f"{path}: cannot read the hints file ({err.strerror})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogueError(f"{path}: {err}") from err
+    try:
+        return HintsFile.model_validate(raw).hints
     except ValidationError as err:
         raise CatalogueError(_describe(path, text, raw, err)) from err
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.toml_lines import Location
+
+if TYPE_CHECKING:
+    from kiosk.i18n import Language
 
 
 class CatalogueModel(BaseModel):
@@ -23,3 +28,14 @@ class LocatedError(ValueError):
     def __init__(self, location: Location, message: str) -> None:
         super().__init__(message)
         self.location = location
+
+
+class Localized(CatalogueModel):
+    """A text in both languages of the kiosk."""
+
+    fr: Annotated[str, Field(min_length=1)]
+    en: Annotated[str, Field(min_length=1)]
+
+    def __call__(self, language: Language) -> str:
+        """The text in ``language``."""
+        return self.fr if language == "fr" else self.en

@@ -52,7 +52,7 @@ DEMO_QUEUES = 'time_zone = "America/Toronto"\n' + "".join(
             '["change-of-address", "copy-of-record", "appointment", "tax-payment-plan",'
             ' "contest-ticket"]',
         ),
-        ("assurance-automobile", '["licence-address"]'),
+        ("assurance-automobile", '["licence-address", "licence-renewal"]'),
     )
 )
 DEMO_AGENT_SKILLS = "agency:riviere-claire,agency:assurance-automobile,language:fr,language:en"

@@ -44,6 +44,8 @@ class Step(StrEnum):
     THANKS = "thanks"
     AGENT = "agent"  # the service needs a person: the call (or a callback) is the way
     REFERRAL = "referral"  # the service is done elsewhere: where to go and how
+    ESERVICE = "eservice"  # the agency's online service, in the locked-down web view
+    CONTINUE_AT_HOME = "continue_at_home"  # after the web view: a QR code to carry on at home
 
 
 # Where "back" leads; steps without an entry have no way back (the data is sent).
@@ -54,6 +56,7 @@ _BACK = {
     Step.IDENTIFY: Step.SERVICE,
     Step.AGENT: Step.SERVICE,
     Step.REFERRAL: Step.SERVICE,
+    Step.ESERVICE: Step.SERVICE,
     Step.FORM: Step.IDENTIFY,
     Step.REVIEW: Step.FORM,
 }
@@ -94,6 +97,8 @@ class CitizenSession:
     references: list[str] = field(default_factory=list)  # one per saved transaction
     satisfaction: int | None = None
     feedback_reason: FeedbackReason | None = None
+    # The e-service page the citizen is on (title, address): the agent's context on a call.
+    eservice_page: tuple[str, str] | None = None
     # Pages scanned and signatures drawn for the current service, by field.
     documents: dict[str, NewAttachment] = field(default_factory=dict, repr=False)
 
@@ -179,6 +184,8 @@ class Journey:
                 self.step = Step.AGENT
             case Channel.REFER:
                 self.step = Step.REFERRAL
+            case Channel.ESERVICE:
+                self.step = Step.ESERVICE
             case Channel.SELF_SERVICE if not self.session.privacy_accepted:
                 self.step = Step.PRIVACY
             case Channel.SELF_SERVICE if self.session.identity is not None:
@@ -295,7 +302,12 @@ class Journey:
         The next service starts with the answers it shares with the ones given so
         far (the new address, typed once), for the citizen to confirm, not retype.
         """
-        if self.step not in (Step.CONFIRMATION, Step.AGENT, Step.REFERRAL):
+        if self.step not in (
+            Step.CONFIRMATION,
+            Step.AGENT,
+            Step.REFERRAL,
+            Step.CONTINUE_AT_HOME,
+        ):
             raise JourneyError(f"nothing to finish at {self.step}")
         following = self.session.next_in_path
         if following is None:
@@ -311,6 +323,11 @@ class Journey:
         self.session.documents.clear()
         self.session.errors.clear()
         self._enter(following)
+
+    def leave_eservice(self) -> None:
+        """The citizen is done in the web view: next, how to carry on at home."""
+        self._expect(Step.ESERVICE)
+        self.step = Step.CONTINUE_AT_HOME
 
     def give_feedback(self, score: int | None, reason: FeedbackReason | None = None) -> None:
         """The satisfaction question, answered (1 to 5, and why) or skipped (``None``)."""

@@ -13,6 +13,14 @@ os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
 os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")  # as the kiosk runs
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="vg-test-cache-")
 
+# Before pytest-qt makes the application, as the kiosk does (kiosk.ui.runtime.prepare_web_engine):
+# the e-service web view (Qt WebEngine) shares OpenGL contexts; root has no Chromium sandbox.
+from PySide6.QtCore import QCoreApplication, Qt
+
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+if os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
 # Property tests judge behaviour, not speed: a busy CI machine (Chromium and
 # coturn running beside them) must not fail an example for taking 200 ms.
 settings.register_profile("visioguichet", deadline=None)

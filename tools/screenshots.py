@@ -7,6 +7,7 @@ rendered through Qt's PDF module.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -25,12 +26,20 @@ from PySide6.QtCore import QSize
 from PySide6.QtPdf import QPdfDocument
 
 from kiosk.call_desk import Pushed
-from kiosk.config import MaintenanceSection
+from kiosk.config import DEFAULT_CATALOGUE, MaintenanceSection
+from kiosk.eservices.demo_site import PAGES, demo_catalogue_at
+from kiosk.eservices.site import LoopbackSite
 from kiosk.i18n import Language
 from kiosk.maintenance.lockout import FREE_FAILURES
 from kiosk.maintenance.logs import install_log_file, log_file_path
 from kiosk.maintenance.pin import hash_pin
-from kiosk.ui.driver import KioskDriver, walk_change_of_address, walk_moving, walk_other_channels
+from kiosk.ui.driver import (
+    KioskDriver,
+    open_tile,
+    walk_change_of_address,
+    walk_moving,
+    walk_other_channels,
+)
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
 from peripherals.card.simulator import SimulatedCardReader
 from peripherals.printer.simulator import SimulatedPrinter
@@ -84,6 +93,7 @@ class Photographer:
         await d.tap("stillHereButton")
         await self.call_scenario()
         await self.other_paths()
+        await self.eservice_scenario()
         await self.maintenance_scenario()
 
     async def other_paths(self) -> None:
@@ -96,6 +106,31 @@ class Photographer:
             if self.suffix.endswith("-hc"):
                 self.kiosk.ui.vm.toggleContrast()
             await walk(self.d, self.language, snapshot=self.snap)
+
+    async def eservice_scenario(self) -> None:
+        """The demo e-service in the web view: the coach, teach me, a refusal, a scan, the end."""
+        d, vm, eservice = self.d, self.kiosk.ui.vm, self.kiosk.ui.eservice
+        vm.newSession()
+        if self.suffix.endswith("-hc"):
+            vm.toggleContrast()
+        await open_tile(d, self.language, "service_licence-renewal")
+        await d.screen("eserviceScreen")
+        await d.wait_for(lambda: eservice.property("currentTitle") != "", "the first page")
+        await asyncio.sleep(0.5)  # the coach's outline is drawn in the page
+        await self.snap("eservice")
+        assert eservice.openUrl(eservice.property("startUrl") + "identite")
+        await d.wait_for(lambda: eservice.property("currentTitle") == "Votre identité", "identity")
+        await d.tap("coachTeach")
+        await asyncio.sleep(0.5)
+        await self.snap("eservice-teach")
+        await d.tap("coachTeach")
+        eservice.refuse("https://elsewhere.example/")  # what a link off the allow-list shows
+        await self.snap("eservice-refused")
+        await d.tap("eserviceNoticeBack")
+        await d.tap("eserviceDone")
+        await d.screen("continueAtHomeScreen")
+        await d.item("continueQr")
+        await self.snap("continue-at-home")
 
     async def maintenance_scenario(self) -> None:
         """The technician's screens, the out-of-service screen, then a locked PIN pad."""
@@ -231,12 +266,18 @@ def agent_frame() -> av.VideoFrame:
 def main(out_dir: Path) -> int:
     """Render all screens and the receipts to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="vg-shots-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="vg-shots-") as tmp,
+        LoopbackSite(PAGES) as site,  # the demo e-service, on a free port
+    ):
+        catalogue = demo_catalogue_at(DEFAULT_CATALOGUE, Path(tmp) / "catalogue", site.origin)
         for language in ("fr", "en"):
             for high_contrast in (False, True):
                 root = Path(tmp) / f"{language}-{high_contrast}"
                 # Port 9 (discard) on loopback: nothing answers, as in a network cut.
-                settings = local_settings(root, "http://127.0.0.1:9", "offline-demo-token")
+                settings = local_settings(
+                    root, "http://127.0.0.1:9", "offline-demo-token", catalogue=catalogue
+                )
                 technician = MaintenanceSection(pin_hash=hash_pin(SCREENSHOT_PIN))
                 settings = settings.model_copy(update={"maintenance": technician})
                 # The log viewer shows what this run logs, at the kiosk's level.

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
@@ -19,8 +19,14 @@ STEP_TIMEOUT_S = 10.0
 
 
 def iter_items(root: QQuickItem) -> Iterator[QQuickItem]:
-    """Every item of the visual tree under ``root``."""
+    """Every item of the visual tree under ``root``.
+
+    Not inside a web view: its children are WebEngine's private render items, which
+    PySide cannot wrap (reading them crashes); the page is read with JavaScript instead.
+    """
     yield root
+    if root.inherits("QQuickWebEngineView"):
+        return
     for child in root.childItems():
         yield from iter_items(child)
 
@@ -114,6 +120,17 @@ class KioskDriver:
                 self.window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre
             )
         )
+
+    async def touch_at(self, point: QPoint) -> None:
+        """Touch the window at ``point`` (scene pixels): inside a web page, for instance."""
+        left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+        def gesture() -> None:
+            QTest.mousePress(self.window, left, none, point)
+            # Held a little: Chromium counts a press and release in the same instant as no tap.
+            QTest.mouseRelease(self.window, left, none, point, 30)
+
+        await self._outside_task(gesture)
 
     async def long_press(self, name: str, seconds: float) -> None:
         """Hold a finger on the item called ``name`` for ``seconds``, then lift it."""

@@ -22,7 +22,7 @@ from kiosk.call_desk import CallEngine
 from kiosk.config import KioskSettings, load_settings
 from kiosk.services import KioskServices, build_services
 from kiosk.ui.driver import KioskDriver
-from kiosk.ui.runtime import KioskUi
+from kiosk.ui.runtime import KioskUi, prepare_web_engine
 
 SCREEN_SIZE = (1920, 1080)
 T = TypeVar("T")
@@ -85,6 +85,8 @@ def shared_loop() -> asyncio.AbstractEventLoop:
     delivers their timer events: a crash, seen in about one run in five.
     """
     if not _shared or _shared[0].is_closed():
+        if QGuiApplication.instance() is None:
+            prepare_web_engine()
         app = QGuiApplication.instance() or QApplication([])
         _shared[:] = [qasync.QEventLoop(app)]
         # Its worker threads must be joined before Qt goes away at exit.

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
@@ -29,6 +29,7 @@ from kiosk.services import KioskServices
 from kiosk.systemd_notify import SystemdNotifier
 from kiosk.ui.call_viewmodel import CallViewModel
 from kiosk.ui.demo_controls import DemoControls
+from kiosk.ui.eservice_viewmodel import EServiceViewModel
 from kiosk.ui.maintenance_viewmodel import MaintenanceViewModel
 from kiosk.ui.speech import ReadAloud
 from kiosk.ui.video_view import VideoView
@@ -127,7 +128,9 @@ class KioskUi:
             idle_timeout_s=settings.maintenance.inactivity_timeout_s,
         )
         services.sync_worker.add_listener(self.maint.on_sync_status)
+        self.eservice = self._eservice_viewmodel()
         self.engine = QQmlApplicationEngine()
+        self.engine.rootContext().setContextProperty("eservice", self.eservice)
         self.engine.rootContext().setContextProperty("maint", self.maint)
         self.engine.rootContext().setContextProperty("speech", self.speech)
         self.engine.rootContext().setContextProperty("vm", self.vm)
@@ -163,6 +166,18 @@ class KioskUi:
         if self._demo.active:
             self.window.installEventFilter(self._demo)
 
+    def _eservice_viewmodel(self) -> EServiceViewModel:
+        """The e-service screen's view model, following the journey and wiped with it."""
+        services = self.services
+        eservice = EServiceViewModel(
+            services.journey, services.strings, services.printer, services.document_camera.get
+        )
+        # Connected before the screens load: the e-service is ready when its screen reads it.
+        self.vm.stepChanged.connect(eservice.step_changed)
+        self.vm.languageChanged.connect(eservice.language_changed)
+        self.vm.add_wipe_hook(eservice.wipe)
+        return eservice
+
     def _forget_caches(self) -> None:
         """At the wipe: the keyboard's word state, the JS heap and unused scene resources go too."""
         input_method = QGuiApplication.inputMethod()
@@ -188,6 +203,7 @@ class KioskUi:
         self.vm.stop()
         self.call.stop()
         self.maint.stop()
+        self.eservice.stop()
         if self.services.video is not None:
             self.services.video.engine.show_frames_on(None)
         for device in (self._speaker, self._microphone):
@@ -195,7 +211,7 @@ class KioskUi:
                 device.stop()
         self.window.close()
         shiboken6.delete(self.engine)
-        for qobject in (self.vm, self.call, self.maint, self._activity, self._demo):
+        for qobject in (self.vm, self.call, self.maint, self.eservice, self._activity, self._demo):
             shiboken6.delete(qobject)
 
 
@@ -223,6 +239,21 @@ class EventLoop:
     started: float
 
 
+def prepare_web_engine() -> None:
+    """What Qt WebEngine needs before the application exists, without loading it.
+
+    WebEngine shares OpenGL contexts with the scene graph; the attribute must be
+    set before the QGuiApplication is made. ``QtWebEngineQuick.initialize()`` would
+    do it too, but loads WebEngine's libraries (about 35 MB resident) into every
+    kiosk; the e-service screen loads them only when a citizen opens one.
+    """
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium refuses to sandbox its renderers as root (containers, CI); the
+        # kiosk's own user (deploy/raspberrypi) is not root and keeps the sandbox.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
 def start_event_loop() -> EventLoop:
     """Create the QGuiApplication and its qasync loop, offscreen when there is no screen."""
     import qasync
@@ -232,6 +263,7 @@ def start_event_loop() -> EventLoop:
     os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
     # The on-screen keyboard: a kiosk has no other (Qt Virtual Keyboard, fr and en).
     os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
+    prepare_web_engine()
     app = cast(QGuiApplication, QGuiApplication.instance() or QGuiApplication(sys.argv))
     # Stopping goes through one asyncio event, so background work ends cleanly
     # while the loop still runs (never from inside Qt's own shutdown).

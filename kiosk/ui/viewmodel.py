@@ -332,6 +332,12 @@ class KioskViewModel(QObject):
             self._spawn(self._read_card())
 
     @Slot()
+    def leaveEService(self) -> None:
+        """The citizen closed the e-service's web view: how to carry on at home comes next."""
+        self._journey.leave_eservice()
+        self._emit_all()
+
+    @Slot()
     def askForPerson(self) -> None:
         """A screen's call to a person (e.g. a service only an agent handles)."""
         self.personRequested.emit()

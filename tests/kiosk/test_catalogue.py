@@ -278,7 +278,7 @@ BROKEN = {
     "an unknown channel": (
         [('channel = "agent_required"', 'channel = "carrier_pigeon"' + MARK)],
         "services 'payment-plan' > channel: "
-        "Input should be 'self_service', 'agent_required' or 'refer'",
+        "Input should be 'self_service', 'agent_required', 'refer' or 'eservice'",
     ),
     "a life event naming an unknown service": (
         [('services = ["address", "licence"]', 'services = ["address", "ghost"]' + MARK)],

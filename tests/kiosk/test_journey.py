@@ -2,6 +2,7 @@
 
 import contextlib
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import strategies as st
@@ -230,6 +231,10 @@ class JourneyMachine(RuleBasedStateMachine):
         self.attempt(lambda: self.j.choose_life_event(event))
 
     @rule()
+    def leave_eservice(self) -> None:
+        self.attempt(self.j.leave_eservice)
+
+    @rule()
     def accept_privacy(self) -> None:
         self.attempt(self.j.accept_privacy)
 
@@ -281,9 +286,15 @@ class JourneyMachine(RuleBasedStateMachine):
 
     @invariant()
     def a_service_that_needs_a_person_never_reaches_a_form(self) -> None:
-        if self.j.step in (Step.FORM, Step.REVIEW, Step.AGENT, Step.REFERRAL):
+        web = (Step.ESERVICE, Step.CONTINUE_AT_HOME)
+        if self.j.step in (Step.FORM, Step.REVIEW, Step.AGENT, Step.REFERRAL, *web):
             channel = self.j.service.channel
-            expected = {Step.AGENT: "agent_required", Step.REFERRAL: "refer"}
+            expected = {
+                Step.AGENT: "agent_required",
+                Step.REFERRAL: "refer",
+                Step.ESERVICE: "eservice",
+                Step.CONTINUE_AT_HOME: "eservice",
+            }
             assert channel.value == expected.get(self.j.step, "self_service")
 
     @invariant()
@@ -315,3 +326,28 @@ def test_a_signature_is_a_png_tied_to_its_field() -> None:
     [signature] = j.attachments()
     assert signature.media_type == "image/png"
     assert j.session.values["signature"] == f"sha256:{signature.sha256}"
+
+
+def test_an_eservice_opens_in_the_web_view_then_offers_to_continue_at_home(
+    tmp_path: Path,
+) -> None:
+    from tests.eservices.catalogues import eservice_catalogue
+
+    catalogue = load_catalogue(eservice_catalogue(tmp_path, "http://127.0.0.1:8000"))
+    j = Journey(catalogue)
+    j.start()
+    j.choose_language("en")
+    j.choose_service("permit-online")
+    assert j.step is Step.ESERVICE  # no privacy notice: the agency's site asks what it needs
+    j.back()
+    assert j.step is Step.SERVICE
+    j.choose_service("permit-online")
+    j.session.eservice_page = ("Formulaire", "http://127.0.0.1:8000/form")
+    with pytest.raises(JourneyError):
+        j.finish()  # the web view first says goodbye
+    j.leave_eservice()
+    assert j.step is Step.CONTINUE_AT_HOME
+    j.finish()
+    assert j.step is Step.FEEDBACK
+    j.wipe()
+    assert j.session.eservice_page is None

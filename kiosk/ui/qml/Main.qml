@@ -22,7 +22,7 @@ Window {
         identify: "IdentifyScreen.qml", form: "FormScreen.qml", review: "ReviewScreen.qml",
         submitting: "ReviewScreen.qml", confirmation: "ConfirmationScreen.qml", thanks: "ThanksScreen.qml",
         privacy: "PrivacyScreen.qml", agent: "AgentScreen.qml", referral: "ReferralScreen.qml",
-        feedback: "FeedbackScreen.qml"
+        feedback: "FeedbackScreen.qml", eservice: "EServiceScreen.qml", continue_at_home: "ContinueAtHomeScreen.qml"
     })
     // A person by video when the kiosk has a video counter, else where to find one.
     function askForPerson() { call.available ? callOverlay.open() : help.visible = true }

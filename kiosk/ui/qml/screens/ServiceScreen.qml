@@ -40,7 +40,8 @@ Screen {
                     title: modelData.title
                     summary: modelData.summary
                     footnote: modelData.agency + (modelData.channel === "agent_required" ? " · " + vm.strings["service.with_person"]
-                                                : modelData.channel === "refer" ? " · " + vm.strings["service.elsewhere"] : "")
+                                                : modelData.channel === "refer" ? " · " + vm.strings["service.elsewhere"]
+                                                : modelData.channel === "eservice" ? " · " + vm.strings["service.online_here"] : "")
                     onChosen: vm.chooseService(modelData.id)
                 }
             }
