@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-QT_FREE_CONTRACT = "Qt only in kiosk.ui and kiosk.eservices"
+QT_FREE_CONTRACT = "Qt only in kiosk.ui (the e-services web view included)"
 # Also catches imports hidden inside functions, which import-linter sees too, and
 # dynamic ones (importlib) which it does not.
 QT_IMPORT = re.compile(
