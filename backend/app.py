@@ -21,6 +21,7 @@ from backend import __version__
 from backend.analytics.routes import STATIC_DIR as ANALYTICS_STATIC_DIR
 from backend.analytics.routes import router as analytics_router
 from backend.attachments import router as attachments_router
+from backend.audit import router as audit_router
 from backend.auth import Principal, require_role
 from backend.body import read_limited_body
 from backend.console_routes import STATIC_DIR
@@ -35,6 +36,7 @@ from backend.hub.pg_fanout import PostgresFanout
 from backend.ingest import BatchError, parse_batch, store_batch
 from backend.routing import RoutingConfig, load_queues
 from backend.schema import migrate
+from backend.security import SecurityMiddleware
 from backend.settings import BackendSettings
 from offline_queue.heartbeat import Heartbeat
 from offline_queue.schemas import (
@@ -272,6 +274,10 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        # The interactive pages load their scripts from a CDN, which the
+        # Content-Security-Policy forbids; /openapi.json stays (no data in it).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -284,6 +290,7 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     app.include_router(console_router)
     app.include_router(hub_router)
     app.include_router(analytics_router)
+    app.include_router(audit_router)
     app.mount(
         "/analytics/static",
         StaticFiles(directory=ANALYTICS_STATIC_DIR, check_dir=False),
@@ -296,4 +303,6 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
         name="console-static",
     )
     app.mount("/fleet/static", StaticFiles(directory=FLEET_STATIC_DIR), name="fleet-static")
+    # Outermost: its headers reach every answer, errors and refusals included.
+    app.add_middleware(SecurityMiddleware)
     return app

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.audit import CLI_ACTOR, AuditAction, record, record_now
 from backend.auth import CredentialError, Role, issue_credential, revoke
 from backend.console_auth import AccountError, add_agent
 from backend.db import make_engine
@@ -26,6 +27,9 @@ from backend.roles import format_roles, parse_roles
 from backend.routing import QueueFileError, Skills
 from backend.schema import current_revision, migrate, upgrade_sql
 from backend.settings import BackendConfigError, BackendSettings, load_settings
+from offline_queue.redact import install_redaction
+from offline_queue.tls import certificate_pin, is_loopback_host, is_loopback_url
+from video.signaling import MAX_SIGNAL_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -46,6 +50,21 @@ def _parser() -> argparse.ArgumentParser:
     serve = with_config(commands.add_parser("serve", help="run the HTTP server"))
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve https/wss")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    pin = commands.add_parser("tls-pin", help="print the pin of a certificate for the kiosks")
+    pin.add_argument("certificate", type=Path, metavar="CERT_PEM")
+    enroll = with_config(
+        commands.add_parser(
+            "enroll", help="issue a kiosk's credential and print its [backend] configuration"
+        )
+    )
+    enroll.add_argument("client_id", metavar="KIOSK_ID")
+    enroll.add_argument("--url", required=True, help="the back end's URL as the kiosk reaches it")
+    enroll.add_argument("--tls-cert", type=Path, help="the server's certificate, to pin it")
+    enroll.add_argument(
+        "--token-file", type=Path, required=True, help="write the token here (mode 0600)"
+    )
     for name, role, arg in (("add-kiosk", "kiosk", "KIOSK_ID"), ("add-staff", "staff", "NAME")):
         sub = with_config(commands.add_parser(name, help=f"issue a {role} token (or a new one)"))
         sub.add_argument("client_id", metavar=arg)
@@ -109,21 +128,67 @@ def _database(settings: BackendSettings) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _serve(settings: BackendSettings, host: str, port: int) -> int:
+def _serve(
+    settings: BackendSettings,
+    host: str,
+    port: int,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+) -> int:
     import uvicorn
 
     from backend.app import create_app
 
+    if (tls_cert is None) != (tls_key is None):
+        raise AccountError("--tls-cert and --tls-key go together")
+    if tls_cert is None and not is_loopback_host(host):
+        # Tokens and passwords would cross the network in clear (docs/SECURITY.md).
+        raise AccountError(
+            f"refusing to serve plain http on {host}: give --tls-cert and --tls-key"
+            " (or listen on loopback behind a TLS-terminating proxy)"
+        )
+    install_redaction()
     # The sans-I/O websockets server: uvicorn's default one is the deprecated legacy API.
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", ws="websockets-sansio"
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        ws="websockets-sansio",
+        # A frame larger than the largest valid signalling message is cut off by the server.
+        ws_max_size=MAX_SIGNAL_BYTES,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
     )
+    return EXIT_OK
+
+
+def _tls_pin(certificate: Path) -> int:
+    print(certificate_pin(certificate.read_bytes()))
+    return EXIT_OK
+
+
+def _enroll(settings: BackendSettings, args: argparse.Namespace) -> int:
+    pin = certificate_pin(args.tls_cert.read_bytes()) if args.tls_cert else None
+    if not args.url.startswith("https://") and not is_loopback_url(args.url):
+        raise AccountError("a kiosk reaches a non-loopback back end over https:// only")
+    with _database(settings) as engine:
+        token = issue_credential(engine, args.client_id, "kiosk")
+        record_now(engine, AuditAction.CREDENTIAL_ISSUE, actor=CLI_ACTOR, target=args.client_id)
+    write_token_file(args.token_file, token)
+    print(f"# kiosk {args.client_id!r}: token written to {args.token_file}; copy it to the kiosk")
+    print("[backend]")
+    print(f'url = "{args.url}"')
+    print('token_file = "/etc/visioguichet/kiosk.token"')
+    if pin is not None:
+        print(f'tls_pin_sha256 = ["{pin}"]')
     return EXIT_OK
 
 
 def _issue(settings: BackendSettings, client_id: str, role: Role, token_file: Path | None) -> int:
     with _database(settings) as engine:
         token = issue_credential(engine, client_id, role)
+        record_now(engine, AuditAction.CREDENTIAL_ISSUE, actor=CLI_ACTOR, target=client_id)
     if token_file is None:
         print(token)
     else:
@@ -152,6 +217,13 @@ def _add_agent(settings: BackendSettings, args: argparse.Namespace) -> int:
         add_agent(
             conn, args.agent_id, args.name, password, skills, now=datetime.now(UTC), roles=roles
         )
+        record(
+            conn,
+            AuditAction.ACCOUNT_CREATE,
+            actor=CLI_ACTOR,
+            target=args.agent_id,
+            detail=f"roles {format_roles(roles)}",
+        )
     print(f"account {args.agent_id!r} created ({format_roles(roles)})")
     return EXIT_OK
 
@@ -169,6 +241,7 @@ def _migrate(settings: BackendSettings, *, sql_only: bool) -> int:
 def _revoke(settings: BackendSettings, client_id: str) -> int:
     with _database(settings) as engine:
         revoke(engine, client_id)
+        record_now(engine, AuditAction.CREDENTIAL_REVOKE, actor=CLI_ACTOR, target=client_id)
     print(f"token of {client_id!r} revoked")
     return EXIT_OK
 
@@ -179,6 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # argparse exits on --help and on usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    if args.command == "tls-pin":
+        try:
+            return _tls_pin(args.certificate)
+        except (OSError, ValueError) as err:
+            print(f"kiosk-backend: cannot read the certificate: {err}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         settings = load_settings(args.config)
     except BackendConfigError as err:
@@ -186,7 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "serve":
-            return _serve(settings, args.host, args.port)
+            return _serve(settings, args.host, args.port, args.tls_cert, args.tls_key)
+        if args.command == "enroll":
+            return _enroll(settings, args)
         if args.command in ("add-kiosk", "add-staff"):
             return _issue(settings, args.client_id, args.role, args.token_file)
         if args.command == "migrate":

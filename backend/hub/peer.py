@@ -20,6 +20,8 @@ from video.signaling import (
 # A peer that sends this many bad frames in a row is broken or hostile: close 1008.
 MAX_BAD_FRAMES = 10
 POLICY_VIOLATION = 1008
+# The socket's credential was revoked (application range 4000-4999; 4401 echoes HTTP 401).
+CREDENTIAL_REVOKED = 4401
 _log = logging.getLogger(__name__)
 
 
@@ -30,8 +32,10 @@ class PeerClosedError(Exception):
 class Peer:
     """A socket the hub reads messages from and writes messages to."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, credential_hash: str | None = None) -> None:
         self.websocket = websocket
+        # The SHA-256 of the token a kiosk connected with: checked again while it stays.
+        self.credential_hash = credential_hash
         self._send_lock = asyncio.Lock()
         self._bad_frames = 0
 
@@ -78,8 +82,8 @@ class Peer:
             self._bad_frames = 0
             return message
 
-    async def close(self, code: int = 1000) -> None:
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the socket if it is still open."""
         if self.websocket.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError):
-                await self.websocket.close(code)
+                await self.websocket.close(code, reason)
