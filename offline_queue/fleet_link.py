@@ -38,6 +38,7 @@ from offline_queue.heartbeat import (
     KioskCommand,
 )
 from offline_queue.retry import backoff_delay_s, parse_retry_after
+from offline_queue.status import CREDENTIAL_REFUSED
 
 HEARTBEAT_PATH = "/api/v1/fleet/heartbeat"
 DEFAULT_INTERVAL_S = 10.0
@@ -128,7 +129,8 @@ class FleetLink:
         if response.status_code != httpx.codes.OK:
             logger.warning("heartbeat refused: HTTP %s %s", response.status_code, response.text)
             wait = parse_retry_after(response.headers.get("retry-after"))
-            self._failed(f"HTTP {response.status_code}", wait)
+            refused = response.status_code == httpx.codes.UNAUTHORIZED
+            self._failed(CREDENTIAL_REFUSED if refused else f"HTTP {response.status_code}", wait)
             return None
         try:
             reply = HeartbeatReply.model_validate_json(response.content)

@@ -100,9 +100,16 @@ def blames_content(code: int) -> bool:
     return 400 <= code < 500 and code not in _TRANSIENT | _MISCONFIGURED
 
 
+# What a 401 means for a kiosk whose token was accepted before: the fleet view (or
+# ``kiosk-backend revoke``) revoked it. Shown as such in the maintenance diagnostics.
+CREDENTIAL_REFUSED = "credential revoked or unknown (HTTP 401): the kiosk must be enrolled again"
+
+
 def refusal(response: httpx.Response) -> SyncFailure:
     """The failure a non-200 answer means, when it does not blame the content."""
     code = response.status_code
+    if code == httpx.codes.UNAUTHORIZED:
+        return SyncFailure(FailureKind.REFUSED, CREDENTIAL_REFUSED)
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if code == httpx.codes.TOO_MANY_REQUESTS:
         return SyncFailure(FailureKind.RATE_LIMITED, "back end busy (HTTP 429)", retry_after)
