@@ -63,8 +63,6 @@ def _mask(record: logging.LogRecord) -> None:
         record.args = tuple(_mask_value(arg) for arg in record.args)
     elif isinstance(record.args, dict):
         record.args = {key: _mask_value(arg) for key, arg in record.args.items()}
-    if isinstance(record.msg, str):
-        record.msg = redact(record.msg)
     try:
         message = record.getMessage()
     except Exception:  # a bad format string: the handler reports it; nothing to mask
