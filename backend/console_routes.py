@@ -155,7 +155,12 @@ def _audit_refusal(conn: Connection, agent_id: str, source: str | None, why: str
     )
 
 
-@router.post("/console/logout", summary="Close the agent console session")
+@router.post(
+    "/console/logout",
+    summary="Close the agent console session",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
 async def console_logout(request: Request) -> Response:
     """Forget the session server-side and clear the cookie."""
     token = request.cookies.get(SESSION_COOKIE)
