@@ -15,7 +15,7 @@ APT_PACKAGES := python3-venv python3-dev gcc libpcsclite-dev pcscd vsmartcard-vp
 	libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xinerama0 libxcb-randr0
 
-.PHONY: demo test check lint typecheck imports unit bench screenshots apt clean
+.PHONY: demo test check lint typecheck imports unit bench screenshots apt clean audit
 
 demo: apt $(STAMP)
 	$(BIN)/kiosk --demo --windowed
@@ -48,10 +48,11 @@ bench: apt $(STAMP)
 screenshots: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	# The locked versions (requirements.lock): CI installs exactly what was audited.
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,bench]'
 	touch $(STAMP)
 
 # Installs only what is missing, so a prepared machine pays nothing.
@@ -63,6 +64,12 @@ apt:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# Known vulnerabilities in the locked dependencies (pip-audit; needs PyPI's JSON API or
+# OSV, so not part of `make test`, which must pass offline). Fails on any package it
+# could not check, too: see tools/audit_lock.py.
+audit: $(STAMP)
+	$(BIN)/python tools/audit_lock.py
 
 clean:
 	rm -rf $(VENV) .demo .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
