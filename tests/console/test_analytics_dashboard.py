@@ -112,10 +112,19 @@ async def dashboard(backend_app: InProcessBackend) -> AsyncIterator[Page]:
         page = await context.new_page()
         page_errors: list[str] = []
         page.on("pageerror", lambda error: page_errors.append(str(error)))
+        # The Content-Security-Policy (backend/security.py) reports what it blocks on the
+        # console: an inline script or style, or Chart.js injecting one, would show here.
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text
+            and blocked.append(message.text),
+        )
         await page.set_viewport_size({"width": 1400, "height": 900})
         await page.goto(f"{base_url}/analytics/")
         yield page
         assert page_errors == []
+        assert blocked == []
 
 
 async def test_a_manager_filters_reads_the_charts_and_exports_what_was_sent(
