@@ -16,13 +16,13 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.audit import CLI_ACTOR, AuditAction, record, record_now
 from backend.auth import CredentialError, Role, issue_credential, revoke
 from backend.console_auth import AccountError, add_agent
-from backend.db import make_engine
+from backend.db import agents, make_engine
 from backend.roles import format_roles, parse_roles
 from backend.routing import QueueFileError, Skills
 from backend.schema import current_revision, migrate, upgrade_sql
@@ -90,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     agent.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    set_roles = with_config(
+        commands.add_parser("set-roles", help="change a staff account's roles (audited)")
+    )
+    set_roles.add_argument("agent_id", metavar="AGENT_ID")
+    set_roles.add_argument(
+        "--roles", required=True, help="comma-separated: agent, supervisor, technician, manager"
     )
     migrate_cmd = with_config(
         commands.add_parser("migrate", help="bring the database to the current schema")
@@ -228,6 +235,31 @@ def _add_agent(settings: BackendSettings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _set_roles(settings: BackendSettings, agent_id: str, text: str) -> int:
+    try:
+        roles = parse_roles(text)
+    except ValueError as err:
+        raise AccountError(str(err)) from None
+    with _database(settings) as engine, engine.begin() as conn:
+        before = conn.execute(
+            select(agents.c.roles).where(agents.c.agent_id == agent_id)
+        ).scalar_one_or_none()
+        if before is None:
+            raise AccountError(f"no account {agent_id!r}")
+        conn.execute(
+            update(agents).where(agents.c.agent_id == agent_id).values(roles=format_roles(roles))
+        )
+        record(
+            conn,
+            AuditAction.ROLE_CHANGE,
+            actor=CLI_ACTOR,
+            target=agent_id,
+            detail=f"{before} -> {format_roles(roles)}",
+        )
+    print(f"account {agent_id!r} now {format_roles(roles)}")
+    return EXIT_OK
+
+
 def _migrate(settings: BackendSettings, *, sql_only: bool) -> int:
     if sql_only:
         print(upgrade_sql(settings.database_url))
@@ -244,6 +276,22 @@ def _revoke(settings: BackendSettings, client_id: str) -> int:
         record_now(engine, AuditAction.CREDENTIAL_REVOKE, actor=CLI_ACTOR, target=client_id)
     print(f"token of {client_id!r} revoked")
     return EXIT_OK
+
+
+def _run(settings: BackendSettings, args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.tls_cert, args.tls_key)
+    if args.command == "enroll":
+        return _enroll(settings, args)
+    if args.command in ("add-kiosk", "add-staff"):
+        return _issue(settings, args.client_id, args.role, args.token_file)
+    if args.command == "migrate":
+        return _migrate(settings, sql_only=args.sql)
+    if args.command == "add-agent":
+        return _add_agent(settings, args)
+    if args.command == "set-roles":
+        return _set_roles(settings, args.agent_id, args.roles)
+    return _revoke(settings, args.client_id)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -264,17 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kiosk-backend: configuration error: {err}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        if args.command == "serve":
-            return _serve(settings, args.host, args.port, args.tls_cert, args.tls_key)
-        if args.command == "enroll":
-            return _enroll(settings, args)
-        if args.command in ("add-kiosk", "add-staff"):
-            return _issue(settings, args.client_id, args.role, args.token_file)
-        if args.command == "migrate":
-            return _migrate(settings, sql_only=args.sql)
-        if args.command == "add-agent":
-            return _add_agent(settings, args)
-        return _revoke(settings, args.client_id)
+        return _run(settings, args)
     except (AccountError, QueueFileError) as err:
         print(f"kiosk-backend: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -117,8 +117,9 @@ async def dashboard(backend_app: InProcessBackend) -> AsyncIterator[Page]:
         blocked: list[str] = []
         page.on(
             "console",
-            lambda message: "Content Security Policy" in message.text
-            and blocked.append(message.text),
+            lambda message: (
+                "Content Security Policy" in message.text and blocked.append(message.text)
+            ),
         )
         await page.set_viewport_size({"width": 1400, "height": 900})
         await page.goto(f"{base_url}/analytics/")
