@@ -118,8 +118,30 @@ def refusal(response: httpx.Response) -> SyncFailure:
     return SyncFailure(FailureKind.REFUSED, f"back end refused the request (HTTP {code})")
 
 
+TLS_PIN_MISMATCH = (
+    "TLS: the back end's key is not the pinned one (backend.tls_pin_sha256); nothing was sent"
+)
+TLS_UNTRUSTED = "TLS: the back end's certificate is not trusted (no pin, and no trusted CA)"
+
+
+def tls_problem(err: BaseException) -> str | None:
+    """What a failed TLS handshake means for a technician, or ``None`` if it is not one.
+
+    httpx wraps the handshake's error; its text carries the ssl module's reason.
+    """
+    text = str(err)
+    if "tls_pin_sha256" in text:
+        return TLS_PIN_MISMATCH
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return TLS_UNTRUSTED
+    return None
+
+
 def network_failure(err: Exception) -> SyncFailure:
     """The failure a transport error (or our own deadline) means."""
+    tls = tls_problem(err)
+    if tls is not None:
+        return SyncFailure(FailureKind.UNREACHABLE, tls)
     if isinstance(err, httpx.TimeoutException | TimeoutError):
         return SyncFailure(FailureKind.UNREACHABLE, "back end timed out")
     return SyncFailure(FailureKind.UNREACHABLE, f"back end unreachable ({type(err).__name__})")

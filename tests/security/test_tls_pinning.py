@@ -22,7 +22,10 @@ from backend.auth import issue_credential
 from backend.cli import main as backend_cli
 from backend.settings import BackendSettings
 from kiosk.config import BackendSection, VideoSection
-from offline_queue.sync import make_backend_client
+from offline_queue.fleet_link import FleetLink
+from offline_queue.outbox import Outbox
+from offline_queue.status import TLS_PIN_MISMATCH
+from offline_queue.sync import SyncWorker, make_backend_client
 from offline_queue.tls import (
     PinMismatchError,
     certificate_pin,
@@ -31,6 +34,8 @@ from offline_queue.tls import (
     require_secure_url,
 )
 from tests.backend.hub_helpers import free_port
+from tests.fixtures import make_record
+from tests.fleet.helpers import heartbeat
 from tests.security.tls_helpers import ServerCert, recording_tls_server, self_signed
 from video.hub_client import HubClient
 
@@ -140,8 +145,12 @@ async def test_no_pin_and_an_untrusted_certificate_is_refused(
             await client.get("/healthz")
 
 
+async def _ignore(_command: object) -> tuple[bool, str | None]:
+    return True, None
+
+
 async def test_a_wrong_pin_is_refused_before_the_token_is_sent(
-    cert: ServerCert, other_cert: ServerCert, caplog: pytest.LogCaptureFixture
+    cert: ServerCert, other_cert: ServerCert, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     wrong = client_context([certificate_pin(other_cert.cert.read_bytes())])
     async with recording_tls_server(cert) as server:
@@ -157,6 +166,17 @@ async def test_a_wrong_pin_is_refused_before_the_token_is_sent(
                 open_timeout=5,
             ):
                 pass
+        # The kiosk's sync and heartbeat name the problem for the maintenance screen.
+        with Outbox.open(tmp_path / "outbox.db") as outbox:
+            outbox.enqueue(session_id="s", record=make_record())
+            async with make_backend_client(url, TOKEN, ssl_context=wrong) as client:
+                worker = SyncWorker(outbox, client)
+                await worker.sync_once()
+                assert worker.status.last_error == TLS_PIN_MISMATCH
+                link = FleetLink(client, heartbeat, _ignore)
+                assert await link.beat_once() is None
+                assert link.last_error == TLS_PIN_MISMATCH
+            assert outbox.stats().backlog == 1
         await asyncio.sleep(0.2)  # let the server read whatever might have come
     assert server.everything == b""  # not a request line, not a header, not the token
     assert TOKEN not in caplog.text
