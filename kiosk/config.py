@@ -95,7 +95,8 @@ class BackendSection(_Section):
 
     def ssl_context(self) -> ssl.SSLContext | None:
         """The SSL context for an https back end (pinned if pins are set), None for http."""
-        if self.url.scheme != "https":
+        # str(): a copy made with model_copy(update=...) (the demo) may hold a plain string.
+        if not str(self.url).lower().startswith("https://"):
             return None
         ca_file = None if self.tls_ca_file is None else str(self.tls_ca_file)
         return client_context(self.tls_pin_sha256, ca_file=ca_file)
