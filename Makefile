@@ -19,7 +19,7 @@ APT_PACKAGES := python3-venv python3-dev gcc libpcsclite-dev pcscd vsmartcard-vp
 	libnss3 libnspr4 libasound2 libgbm1 libxcomposite1 libxdamage1 libxrandr2 libxtst6 \
 	libxkbfile1
 
-.PHONY: demo test check lint typecheck imports unit bench screenshots apt clean deploy-check
+.PHONY: demo test check lint typecheck imports unit bench screenshots apt clean deploy-check audit
 
 # The deploy check's tools: a Debian root built from scratch, the install script linted.
 DEPLOY_APT_PACKAGES := debootstrap shellcheck
@@ -62,10 +62,11 @@ bench: apt $(STAMP)
 screenshots: apt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	# The locked versions (requirements.lock): CI installs exactly what was audited.
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test,bench]'
 	touch $(STAMP)
 
 # Installs only what is missing, so a prepared machine pays nothing.
@@ -77,6 +78,12 @@ apt:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# Known vulnerabilities in the locked dependencies (pip-audit; needs PyPI's JSON API or
+# OSV, so not part of `make test`, which must pass offline). Fails on any package it
+# could not check, too: see tools/audit_lock.py.
+audit: $(STAMP)
+	$(BIN)/python tools/audit_lock.py
 
 clean:
 	rm -rf $(VENV) .demo .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

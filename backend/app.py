@@ -21,6 +21,7 @@ from backend import __version__
 from backend.analytics.routes import STATIC_DIR as ANALYTICS_STATIC_DIR
 from backend.analytics.routes import router as analytics_router
 from backend.attachments import router as attachments_router
+from backend.audit import router as audit_router
 from backend.auth import Principal, require_role
 from backend.body import read_limited_body
 from backend.console_routes import STATIC_DIR
@@ -35,6 +36,7 @@ from backend.hub.pg_fanout import PostgresFanout
 from backend.ingest import BatchError, parse_batch, store_batch
 from backend.routing import RoutingConfig, load_queues
 from backend.schema import migrate
+from backend.security import SecurityMiddleware
 from backend.settings import BackendSettings
 from offline_queue.heartbeat import Heartbeat
 from offline_queue.schemas import (
@@ -214,6 +216,7 @@ class BackendApp(FastAPI):
             for name, schema in request_schema.pop("$defs", {}).items():
                 components.setdefault(name, schema)
             components[model.__name__] = request_schema
+        _declare_refusals(document)
         document["paths"][SYNC_PATH]["post"]["requestBody"] = {
             "required": True,
             "content": {
@@ -222,6 +225,50 @@ class BackendApp(FastAPI):
         }
         self.openapi_schema = document
         return document
+
+
+# Open to anyone: the liveness probe, and the login itself.
+PUBLIC_OPERATIONS = frozenset({("get", "/healthz"), ("post", "/console/login")})
+_REFUSALS: dict[str, dict[str, str]] = {
+    "401": {"description": "Not authenticated (no, unknown, expired or revoked credential)."},
+    "403": {
+        "description": "The credential's role does not allow this, or a cross-site request"
+        " (backend.security)."
+    },
+}
+_BODY_REFUSALS: dict[str, dict[str, str]] = {
+    "400": {"description": "The body cannot be parsed (not JSON where JSON is expected)."},
+    "403": {"description": "A cross-site request (backend.security), or a role not allowed."},
+    "413": {"description": "The body is larger than the configured limit."},
+    "415": {"description": "The body is not of a media type this endpoint reads."},
+    "422": {"description": "The request is not valid (the detail says why)."},
+}
+
+
+def _declare_refusals(document: dict[str, Any]) -> None:
+    """Declare on every operation the refusals the security layers can answer.
+
+    Authentication (401/403), the cross-site check of unsafe methods (403),
+    and the body limits: the document then tells clients, and schemathesis
+    checks, every status the API may really answer.
+    """
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if (method, path) not in PUBLIC_OPERATIONS:
+                for code, answer in _REFUSALS.items():
+                    responses.setdefault(code, answer)
+            if method in ("post", "put", "patch", "delete"):
+                for code, answer in _BODY_REFUSALS.items():
+                    responses.setdefault(code, answer)
+            if operation.get("parameters"):
+                responses.setdefault("422", _BODY_REFUSALS["422"])
+    login = document["paths"].get("/console/login", {}).get("post")
+    if login is not None:
+        login["responses"].setdefault("401", {"description": "Wrong agent id or password."})
+        login["responses"].setdefault(
+            "429", {"description": "Too many failed attempts (account or address locked)."}
+        )
 
 
 def routing_config(settings: BackendSettings) -> RoutingConfig:
@@ -272,6 +319,10 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        # The interactive pages load their scripts from a CDN, which the
+        # Content-Security-Policy forbids; /openapi.json stays (no data in it).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -284,6 +335,7 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     app.include_router(console_router)
     app.include_router(hub_router)
     app.include_router(analytics_router)
+    app.include_router(audit_router)
     app.mount(
         "/analytics/static",
         StaticFiles(directory=ANALYTICS_STATIC_DIR, check_dir=False),
@@ -296,4 +348,6 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
         name="console-static",
     )
     app.mount("/fleet/static", StaticFiles(directory=FLEET_STATIC_DIR), name="fleet-static")
+    # Outermost: its headers reach every answer, errors and refusals included.
+    app.add_middleware(SecurityMiddleware)
     return app

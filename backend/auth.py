@@ -95,13 +95,49 @@ def issue_credential(engine: Engine, client_id: str, role: Role) -> str:
 def revoke(engine: Engine, client_id: str) -> None:
     """Stop a client's token from working. Raises :class:`CredentialError` if unknown."""
     with engine.begin() as conn:
-        result = conn.execute(
-            update(api_clients)
-            .where(api_clients.c.client_id == client_id)
-            .values(revoked_at=_now())
+        if revoke_on(conn, client_id, role=None) is None:
+            raise CredentialError(f"no client {client_id!r}")
+
+
+def revoke_on(conn: Connection, client_id: str, *, role: Role | None) -> datetime | None:
+    """Revoke in the caller's transaction; when, or ``None`` if no such (unrevoked) client.
+
+    A client revoked already keeps its first revocation time.
+    """
+    query = select(api_clients.c.revoked_at).where(api_clients.c.client_id == client_id)
+    if role is not None:
+        query = query.where(api_clients.c.role == role)
+    found = conn.execute(query).first()
+    if found is None:
+        return None
+    if found.revoked_at is not None:
+        revoked_at: datetime = found.revoked_at
+        return revoked_at
+    now = _now()
+    conn.execute(
+        update(api_clients).where(api_clients.c.client_id == client_id).values(revoked_at=now)
+    )
+    return now
+
+
+def still_valid(conn: Connection, credentials: dict[str, str]) -> set[str]:
+    """Of ``client_id -> token hash``, the ids whose credential is still that one, unrevoked.
+
+    The hub asks this of its open sockets: a revoked or re-issued credential
+    drops out, whichever instance revoked it.
+    """
+    if not credentials:
+        return set()
+    rows = conn.execute(
+        select(api_clients.c.client_id, api_clients.c.token_hash).where(
+            api_clients.c.client_id.in_(list(credentials)), api_clients.c.revoked_at.is_(None)
         )
-    if result.rowcount == 0:
-        raise CredentialError(f"no client {client_id!r}")
+    )
+    return {
+        row.client_id
+        for row in rows
+        if hmac.compare_digest(row.token_hash, credentials[row.client_id])
+    }
 
 
 # Built once: a heartbeat from each of a thousand kiosks every few seconds runs this.

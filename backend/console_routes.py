@@ -16,9 +16,12 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
-from backend.console_auth import LoggedIn, login, logout
+from backend import login_brake
+from backend.audit import AuditAction, client_address, record
+from backend.console_auth import LoggedIn, LoginRefused, login, logout, session_agent
+from backend.db import agents
 from backend.settings import BackendSettings
 from backend.staff import SESSION_COOKIE, StaffMember, staff_roles
 
@@ -69,13 +72,31 @@ async def console_login(request: Request) -> Response:
     engine: Engine = request.app.state.engine
     settings: BackendSettings = request.app.state.settings
 
+    source = client_address(request)
+
     def attempt() -> tuple[object, StaffMember | None]:
+        now = datetime.now(UTC)
         with engine.begin() as conn:
-            result = login(
-                conn, agent_id, password, now=datetime.now(UTC), ttl_s=settings.calls.session_ttl_s
-            )
+            # The address's brake first: a locked address costs no argon2 verification.
+            wait = login_brake.retry_after(conn, source, now=now)
+            if wait:
+                _audit_refusal(conn, agent_id, source, f"address locked for {wait} s")
+                return LoginRefused(retry_after_s=wait), None
+            result = login(conn, agent_id, password, now=now, ttl_s=settings.calls.session_ttl_s)
             if not isinstance(result, LoggedIn):
+                locked = login_brake.note_failure(conn, source, now=now)
+                if result.retry_after_s:
+                    _audit_refusal(conn, agent_id, source, "account locked")
+                else:
+                    record(
+                        conn,
+                        AuditAction.LOGIN_FAILURE,
+                        actor=_known_account(conn, agent_id),
+                        source=source,
+                        detail=f"address now locked for {locked} s" if locked else None,
+                    )
                 return result, None
+            record(conn, AuditAction.LOGIN_SUCCESS, actor=result.agent_id, source=source)
             return result, StaffMember(result.agent_id, staff_roles(conn, result.agent_id))
 
     # argon2 takes tens of milliseconds of CPU: off the event loop.
@@ -114,16 +135,46 @@ async def console_login(request: Request) -> Response:
     return response
 
 
-@router.post("/console/logout", summary="Close the agent console session")
+def _known_account(conn: Connection, agent_id: str) -> str:
+    """The id typed, if it is an account's; else a placeholder.
+
+    A person sometimes types their password in the id field: an id that names
+    no account is never written to the audit log.
+    """
+    found = conn.execute(select(agents.c.agent_id).where(agents.c.agent_id == agent_id)).first()
+    return agent_id if found is not None else "(unknown account)"
+
+
+def _audit_refusal(conn: Connection, agent_id: str, source: str | None, why: str) -> None:
+    record(
+        conn,
+        AuditAction.LOGIN_LOCKED,
+        actor=_known_account(conn, agent_id),
+        source=source,
+        detail=why,
+    )
+
+
+@router.post(
+    "/console/logout",
+    summary="Close the agent console session",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
 async def console_logout(request: Request) -> Response:
     """Forget the session server-side and clear the cookie."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         engine: Engine = request.app.state.engine
 
+        source = client_address(request)
+
         def forget() -> None:
             with engine.begin() as conn:
+                agent_id = session_agent(conn, token, now=datetime.now(UTC))
                 logout(conn, token)
+                if agent_id is not None:
+                    record(conn, AuditAction.LOGOUT, actor=agent_id, source=source)
 
         await run_in_threadpool(forget)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -521,3 +521,32 @@ fleet_commands = Table(
     Index("ix_fleet_commands_kiosk_state", "kiosk_id", "state"),
     Index("ix_fleet_commands_issued_at", "issued_at"),
 )
+
+# --- Security: the audit log of sensitive actions and the per-address login brake ------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    # The back end's clock.
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    # Who: a staff account, a kiosk id, "cli" (an operator at the server), or "-" (unknown).
+    Column("actor", String(64), nullable=False),
+    # What: a dotted name such as "login.failure" or "credential.revoke" (backend.audit).
+    Column("action", String(48), nullable=False, index=True),
+    # On what: an account, a kiosk, a command, an export's period. Never a secret.
+    Column("target", String(200), nullable=True),
+    # From where: the client's address as the server saw it.
+    Column("source", String(64), nullable=True),
+    Column("detail", String(400), nullable=True),
+)
+
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    # The client's address: several instances count one address's failures together.
+    Column("source", String(64), primary_key=True),
+    Column("failures", Integer(), nullable=False),
+    Column("window_started_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime(), nullable=True),
+)

@@ -9,9 +9,10 @@ gets what its work needs and nothing more:
 - an **agent** takes calls at the console;
 - a **supervisor** takes calls too, watches the fleet and reads the figures
   (to staff the queues), but changes nothing on a kiosk;
-- a **technician** watches the fleet and sends kiosks commands, but sees no
-  calls and no figures;
-- a **manager** reads the figures and sets the cost inputs, and nothing else.
+- a **technician** watches the fleet, sends kiosks commands and revokes a
+  stolen kiosk's credential, but sees no calls and no figures;
+- a **manager** reads the figures and sets the cost inputs, and nothing else;
+- supervisors and managers read the audit log (they answer for the staff).
 """
 
 from __future__ import annotations
@@ -37,15 +38,27 @@ class Permission(StrEnum):
     COMMAND_KIOSKS = "command_kiosks"
     VIEW_ANALYTICS = "view_analytics"
     SET_COSTS = "set_costs"
+    # Security (issue #8): cutting a kiosk off, and reading who did what.
+    REVOKE_KIOSKS = "revoke_kiosks"
+    READ_AUDIT = "read_audit"
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset({Permission.TAKE_CALLS}),
     Role.SUPERVISOR: frozenset(
-        {Permission.TAKE_CALLS, Permission.VIEW_FLEET, Permission.VIEW_ANALYTICS}
+        {
+            Permission.TAKE_CALLS,
+            Permission.VIEW_FLEET,
+            Permission.VIEW_ANALYTICS,
+            Permission.READ_AUDIT,
+        }
     ),
-    Role.TECHNICIAN: frozenset({Permission.VIEW_FLEET, Permission.COMMAND_KIOSKS}),
-    Role.MANAGER: frozenset({Permission.VIEW_ANALYTICS, Permission.SET_COSTS}),
+    Role.TECHNICIAN: frozenset(
+        {Permission.VIEW_FLEET, Permission.COMMAND_KIOSKS, Permission.REVOKE_KIOSKS}
+    ),
+    Role.MANAGER: frozenset(
+        {Permission.VIEW_ANALYTICS, Permission.SET_COSTS, Permission.READ_AUDIT}
+    ),
 }
 
 # Where a form login lands, by the first permission the account has.

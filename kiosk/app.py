@@ -16,6 +16,7 @@ from kiosk.config import ConfigError, load_settings
 from kiosk.i18n import CatalogueTextError
 from kiosk.maintenance.logs import install_log_file, log_file_path
 from kiosk.services import StartupError, build_services
+from offline_queue.redact import install_redaction
 
 EXIT_CONFIG = 2
 
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_redaction()  # before anything can log a token or a PIN
     try:
         settings = load_settings(args.config)
     except ConfigError as err:

@@ -7,6 +7,7 @@ configured (no back end, wrong printer) fails citizens silently, which is worse.
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from kiosk.maintenance.pin import PinHashError, check_pin_hash
+from offline_queue.tls import client_context, parse_pin, require_secure_url
 
 ENV_PREFIX = "VG_KIOSK__"
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "catalogue.toml"
@@ -66,6 +68,38 @@ class BackendSection(_Section):
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     # Heartbeats to the fleet view; the back end's reply may ask for another pace.
     heartbeat_interval_s: Annotated[float, Field(ge=1, le=600)] = 10.0
+    # The back end's public key pins (base-64 SHA-256 of its SubjectPublicKeyInfo, as
+    # `kiosk-backend tls-pin` prints; two during a key change). With pins the CA is not
+    # trusted: only these keys are (offline_queue/tls.py, docs/SECURITY.md).
+    tls_pin_sha256: Annotated[list[str], Field(max_length=8)] = []
+    # A private CA to trust instead of the system's (without pins).
+    tls_ca_file: Path | None = None
+
+    @field_validator("tls_pin_sha256", mode="before")
+    @classmethod
+    def _one_pin_is_a_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("tls_pin_sha256")
+    @classmethod
+    def _pins_are_pins(cls, value: list[str]) -> list[str]:
+        for pin in value:
+            parse_pin(pin)  # its ValueError names the problem
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _tls_beyond_loopback(cls, value: HttpUrl) -> HttpUrl:
+        require_secure_url(str(value))
+        return value
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The SSL context for an https back end (pinned if pins are set), None for http."""
+        # str(): a copy made with model_copy(update=...) (the demo) may hold a plain string.
+        if not str(self.url).lower().startswith("https://"):
+            return None
+        ca_file = None if self.tls_ca_file is None else str(self.tls_ca_file)
+        return client_context(self.tls_pin_sha256, ca_file=ca_file)
 
 
 class OutboxSection(_Section):
@@ -155,6 +189,12 @@ class VideoSection(_Section):
     enabled: bool = False
     # The hub's WebSocket; None: the back end's URL with ws(s):// and /ws/kiosk.
     hub_url: Annotated[str, Field(pattern=r"^wss?://\S+$")] | None = None
+
+    @field_validator("hub_url")
+    @classmethod
+    def _wss_beyond_loopback(cls, value: str | None) -> str | None:
+        return None if value is None else require_secure_url(value)
+
     # coturn for deployments: a kiosk behind a strict firewall reaches agents only via TURN.
     ice_servers: list[IceServerEntry] = []
     relay_only: bool = False

@@ -205,7 +205,10 @@ def build_services(settings: KioskSettings, loop: asyncio.AbstractEventLoop) -> 
     journey = Journey(catalogue, default_language=settings.kiosk.default_language)
     outbox = open_outbox(settings)
     client = make_backend_client(
-        str(settings.backend.url).rstrip("/"), token, timeout_s=settings.backend.timeout_s
+        str(settings.backend.url).rstrip("/"),
+        token,
+        timeout_s=settings.backend.timeout_s,
+        ssl_context=settings.backend.ssl_context(),
     )
     worker = SyncWorker(
         outbox,

@@ -88,7 +88,10 @@ def build_video_counter(
     ``camera`` is the kiosk's document camera, shared with the forms' scan step.
     """
     engine = VideoCallEngine(desk, lambda: journey_context(journey, strings))
-    hub = HubClient(settings.video.hub_for(str(settings.backend.url)), token)
+    hub_url = settings.video.hub_for(str(settings.backend.url))
+    # The hub is the back end: the same pinned context guards its socket.
+    context = settings.backend.ssl_context() if hub_url.startswith("wss://") else None
+    hub = HubClient(hub_url, token, ssl_context=context)
     microphone = MicrophoneTrack() if settings.video.audio == "system" else None
     call = Call(
         hub,

@@ -38,6 +38,7 @@ from offline_queue.heartbeat import (
     KioskCommand,
 )
 from offline_queue.retry import backoff_delay_s, parse_retry_after
+from offline_queue.status import CREDENTIAL_REFUSED, tls_problem
 
 HEARTBEAT_PATH = "/api/v1/fleet/heartbeat"
 DEFAULT_INTERVAL_S = 10.0
@@ -122,13 +123,15 @@ class FleetLink:
                 headers={"Content-Type": "application/json"},
             )
         except httpx.HTTPError as err:
-            logger.warning("heartbeat not sent: %s", type(err).__name__)
-            self._failed(f"network: {type(err).__name__}")
+            tls = tls_problem(err)
+            logger.warning("heartbeat not sent: %s", tls or type(err).__name__)
+            self._failed(tls or f"network: {type(err).__name__}")
             return None
         if response.status_code != httpx.codes.OK:
             logger.warning("heartbeat refused: HTTP %s %s", response.status_code, response.text)
             wait = parse_retry_after(response.headers.get("retry-after"))
-            self._failed(f"HTTP {response.status_code}", wait)
+            refused = response.status_code == httpx.codes.UNAUTHORIZED
+            self._failed(CREDENTIAL_REFUSED if refused else f"HTTP {response.status_code}", wait)
             return None
         try:
             reply = HeartbeatReply.model_validate_json(response.content)

@@ -100,9 +100,16 @@ def blames_content(code: int) -> bool:
     return 400 <= code < 500 and code not in _TRANSIENT | _MISCONFIGURED
 
 
+# What a 401 means for a kiosk whose token was accepted before: the fleet view (or
+# ``kiosk-backend revoke``) revoked it. Shown as such in the maintenance diagnostics.
+CREDENTIAL_REFUSED = "credential revoked or unknown (HTTP 401): the kiosk must be enrolled again"
+
+
 def refusal(response: httpx.Response) -> SyncFailure:
     """The failure a non-200 answer means, when it does not blame the content."""
     code = response.status_code
+    if code == httpx.codes.UNAUTHORIZED:
+        return SyncFailure(FailureKind.REFUSED, CREDENTIAL_REFUSED)
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if code == httpx.codes.TOO_MANY_REQUESTS:
         return SyncFailure(FailureKind.RATE_LIMITED, "back end busy (HTTP 429)", retry_after)
@@ -111,8 +118,30 @@ def refusal(response: httpx.Response) -> SyncFailure:
     return SyncFailure(FailureKind.REFUSED, f"back end refused the request (HTTP {code})")
 
 
+TLS_PIN_MISMATCH = (
+    "TLS: the back end's key is not the pinned one (backend.tls_pin_sha256); nothing was sent"
+)
+TLS_UNTRUSTED = "TLS: the back end's certificate is not trusted (no pin, and no trusted CA)"
+
+
+def tls_problem(err: BaseException) -> str | None:
+    """What a failed TLS handshake means for a technician, or ``None`` if it is not one.
+
+    httpx wraps the handshake's error; its text carries the ssl module's reason.
+    """
+    text = str(err)
+    if "tls_pin_sha256" in text:
+        return TLS_PIN_MISMATCH
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return TLS_UNTRUSTED
+    return None
+
+
 def network_failure(err: Exception) -> SyncFailure:
     """The failure a transport error (or our own deadline) means."""
+    tls = tls_problem(err)
+    if tls is not None:
+        return SyncFailure(FailureKind.UNREACHABLE, tls)
     if isinstance(err, httpx.TimeoutException | TimeoutError):
         return SyncFailure(FailureKind.UNREACHABLE, "back end timed out")
     return SyncFailure(FailureKind.UNREACHABLE, f"back end unreachable ({type(err).__name__})")

@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ from offline_queue.status import (
     network_failure,
     refusal,
 )
+from offline_queue.tls import require_secure_url
 from offline_queue.upload import AttachmentUploader
 
 __all__ = [
@@ -79,14 +81,27 @@ CLOCK_SKEW_WARNING_S = 120.0  # beyond this, receipts and logs disagree visibly
 HOUSEKEEPING_INTERVAL_S = 3_600.0
 
 
-def make_backend_client(base_url: str, token: str, *, timeout_s: float = 10.0) -> httpx.AsyncClient:
-    """An HTTP client for the back end at ``base_url``, authenticated with ``token``."""
+def make_backend_client(
+    base_url: str,
+    token: str,
+    *,
+    timeout_s: float = 10.0,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """An HTTP client for the back end at ``base_url``, authenticated with ``token``.
+
+    ``ssl_context`` (from :func:`offline_queue.tls.client_context`) pins the back
+    end's key; without one, https uses the system's CAs. A plain http URL to
+    another machine is refused: the token would cross the network in clear.
+    """
     if not token or any(char.isspace() for char in token):
         raise ValueError("the back end token must be a non-empty string without spaces")
+    require_secure_url(base_url)
     return httpx.AsyncClient(
         base_url=base_url,
         headers={"Authorization": f"Bearer {token}"},
         timeout=httpx.Timeout(timeout_s),
+        verify=ssl_context if ssl_context is not None else True,
     )
 
 

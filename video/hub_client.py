@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import AsyncIterator
+from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -37,8 +39,12 @@ class HubClient:
         *,
         backoff: tuple[float, float] = (0.5, 30.0),
         open_timeout_s: float = 10.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._url = url
+        # For wss://: the kiosk's pinned context; its handshake checks the key before the
+        # HTTP upgrade (and its Authorization header) is sent.
+        self._ssl = ssl_context
         self._token = token
         self._backoff = backoff
         self._open_timeout_s = open_timeout_s
@@ -71,6 +77,7 @@ class HubClient:
                     self._url,
                     additional_headers={"Authorization": f"Bearer {self._token}"},
                     open_timeout=self._open_timeout_s,
+                    **self._tls(),
                 ) as socket:
                     attempt = 0
                     self._socket = socket
@@ -84,6 +91,10 @@ class HubClient:
                 self.connected.clear()
             attempt += 1
             await asyncio.sleep(backoff_s(attempt, *self._backoff))
+
+    def _tls(self) -> dict[str, Any]:
+        # Only with a context: websockets refuses ``ssl`` for a ws:// URL.
+        return {} if self._ssl is None else {"ssl": self._ssl}
 
     async def _read(self, socket: ClientConnection) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):

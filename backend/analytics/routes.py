@@ -26,6 +26,7 @@ from backend.analytics.costs import CostInput, CostInputs, read_costs, write_cos
 from backend.analytics.export import export_rows
 from backend.analytics.ingest import parse_events, store_events
 from backend.analytics.queries import Filters, Summary, filter_choices, summary
+from backend.audit import AuditAction, client_address, record, record_now
 from backend.auth import Principal, require_role
 from backend.body import read_limited_body
 from backend.ingest import BatchError
@@ -136,9 +137,16 @@ def get_summary(request: Request, _viewer: Viewer, filters: Period) -> Summary:
     summary="The period's events as CSV (codes only)",
     response_class=StreamingResponse,
 )
-def export_csv(request: Request, _viewer: Viewer, filters: Period) -> StreamingResponse:
+def export_csv(request: Request, viewer: Viewer, filters: Period) -> StreamingResponse:
     """One row per event, oldest first; no visit id, no file hash."""
     name = f"visioguichet-events-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
+    record_now(
+        _engine(request),
+        AuditAction.ANALYTICS_EXPORT,
+        actor=viewer.agent_id,
+        target=name,
+        source=client_address(request),
+    )
     return StreamingResponse(
         export_rows(_engine(request), filters),
         media_type="text/csv; charset=utf-8",
@@ -184,6 +192,13 @@ def put_costs(request: Request, setter: CostSetter, inputs: CostInputs) -> CostI
         )
     with _engine(request).begin() as conn:
         write_costs(conn, inputs, now=datetime.now(UTC))
+        record(
+            conn,
+            AuditAction.COSTS_CHANGE,
+            actor=setter.agent_id,
+            target=",".join(channels),
+            source=client_address(request),
+        )
     return _costs_view(_engine(request), setter)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from offline_queue.heartbeat import CommandKind, DeviceReport
 
@@ -75,7 +75,24 @@ class FleetView(BaseModel):
     silent_after_s: float
     backlog_max_age_s: float
     may_command: bool
+    # Whether the reader may revoke a kiosk's credential (a stolen kiosk).
+    may_revoke: bool = False
     kiosks: list[FleetKiosk]
     alerts: list[FleetAlert]
     cleared_alerts: list[FleetAlert]
     commands: list[FleetCommand]
+
+
+class RevokeRequest(BaseModel):
+    """Revoking a kiosk's credential: the kiosk id typed again, as the confirmation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confirm: str = Field(max_length=64, description="The kiosk id, repeated.")
+
+
+class Revoked(BaseModel):
+    """A kiosk cut off: its requests are refused from now, its hub socket closed."""
+
+    kiosk_id: str
+    revoked_at: datetime

@@ -26,10 +26,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.auth import CLIENT_ID_PATTERN, unauthorized
+from backend.audit import AuditAction, client_address, record
+from backend.auth import CLIENT_ID_PATTERN, revoke_on, unauthorized
 from backend.body import read_limited_body
 from backend.fleet.batch import HeartbeatWriter, Refused
-from backend.fleet.models import CommandRequest, FleetCommand, FleetView
+from backend.fleet.models import CommandRequest, FleetCommand, FleetView, Revoked, RevokeRequest
 from backend.fleet.store import issue_command, read_fleet, sweep
 from backend.ingest import describe_errors
 from backend.roles import Permission
@@ -141,9 +142,11 @@ def fleet(
     with engine.begin() as conn:
         sweep(conn, now=now, settings=settings)
     with engine.connect() as conn:
-        return read_fleet(
+        view = read_fleet(
             conn, now=now, settings=settings, may_command=member.may(Permission.COMMAND_KIOSKS)
         )
+    view.may_revoke = member.may(Permission.REVOKE_KIOSKS)
+    return view
 
 
 def _same_origin(request: Request) -> bool:
@@ -185,10 +188,78 @@ def send_command(
         command = issue_command(
             conn, kiosk_id, order.kind, issued_by=member.agent_id, now=datetime.now(UTC)
         )
+        if command is not None:
+            record(
+                conn,
+                AuditAction.FLEET_COMMAND,
+                actor=member.agent_id,
+                target=kiosk_id,
+                source=client_address(request),
+                detail=order.kind,
+            )
     if command is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
     logger.info("%s sent %s to kiosk %s", member.agent_id, order.kind, kiosk_id)
     return command
+
+
+@router.post(
+    "/api/v1/fleet/{kiosk_id}/revoke",
+    summary="Revoke a kiosk's credential (a stolen or retired kiosk)",
+    response_model=Revoked,
+    responses={
+        **_ERRORS,
+        404: {"description": "No kiosk with this id."},
+        409: {"description": "The confirmation does not repeat the kiosk id."},
+        415: {"description": "The body is not JSON."},
+    },
+)
+async def revoke_kiosk(
+    request: Request,
+    kiosk_id: str,
+    member: Annotated[StaffMember, Depends(require_permission(Permission.REVOKE_KIOSKS))],
+    body: Annotated[bytes, Depends(read_limited_body)],
+) -> Revoked:
+    """Refuse the kiosk's token from now on and close its hub socket.
+
+    Its HTTP requests (sync, heartbeat) are refused 401 at once. The socket is
+    closed here if this instance holds it, else by the holding instance's next
+    credential check (every few seconds, within one heartbeat interval). A new
+    credential (``kiosk-backend enroll``) brings the kiosk back.
+    """
+    if not _same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin request refused")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON")
+    order = _parse(RevokeRequest, body)
+    if not CLIENT_ID_PATTERN.fullmatch(kiosk_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+    if order.confirm != kiosk_id:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail="confirm by repeating the kiosk id exactly"
+        )
+    source = client_address(request)
+
+    def cut_off() -> datetime | None:
+        with _engine(request).begin() as conn:
+            revoked_at = revoke_on(conn, kiosk_id, role="kiosk")
+            if revoked_at is not None:
+                record(
+                    conn,
+                    AuditAction.CREDENTIAL_REVOKE,
+                    actor=member.agent_id,
+                    target=kiosk_id,
+                    source=source,
+                )
+            return revoked_at
+
+    revoked_at = await run_in_threadpool(cut_off)
+    if revoked_at is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+    await request.app.state.hub.revalidate()
+    logger.warning("%s revoked the credential of kiosk %s", member.agent_id, kiosk_id)
+    return Revoked(kiosk_id=kiosk_id, revoked_at=revoked_at)
 
 
 @router.get("/fleet/", summary="The fleet page", include_in_schema=False)

@@ -21,8 +21,9 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.auth import still_valid
 from backend.hub.fanout import Fanout, InProcessFanout, agent_target, kiosk_target
-from backend.hub.peer import Peer
+from backend.hub.peer import CREDENTIAL_REVOKED, Peer
 from backend.hub.views import agent_snapshot, offer_message, position_of, waiting_board
 from backend.routing import (
     Released,
@@ -45,6 +46,9 @@ from video.signaling import (
 
 T = TypeVar("T")
 TICK_S = 1.0
+# How often the kiosk sockets' credentials are checked again in the database: well
+# inside one heartbeat (10 s), so a revoked kiosk loses its socket within one.
+REVALIDATE_S = 3.0
 _log = logging.getLogger(__name__)
 
 
@@ -74,6 +78,7 @@ class Hub:
         self._last_sent: dict[Peer, str] = {}
         self._tick_lock = asyncio.Lock()
         self._loop_task: asyncio.Task[None] | None = None
+        self._revalidate_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     # --- running database work -------------------------------------------------------
@@ -196,14 +201,50 @@ class Hub:
             await self.tick()
             await asyncio.sleep(TICK_S)
 
+    # --- credentials of open sockets -----------------------------------------------------
+
+    async def revalidate(self) -> list[str]:
+        """Close the kiosk sockets whose credential was revoked or replaced; their ids.
+
+        Asked of the database, not of this process's memory: a revocation made
+        on another instance (or with the CLI) is seen just the same.
+        """
+        held = {
+            kiosk_id: peer.credential_hash
+            for kiosk_id, peer in self.kiosks.items()
+            if peer.credential_hash is not None
+        }
+        if not held:
+            return []
+        valid = await self.run(lambda conn: still_valid(conn, held))
+        closed = []
+        for kiosk_id in held.keys() - valid:
+            peer = self.kiosks.get(kiosk_id)
+            if peer is not None and peer.credential_hash == held[kiosk_id]:
+                _log.warning("closing the hub socket of kiosk %s: credential revoked", kiosk_id)
+                await peer.close(CREDENTIAL_REVOKED, "credential revoked")
+                closed.append(kiosk_id)
+        return closed
+
+    async def _revalidate_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REVALIDATE_S)
+            try:
+                await self.revalidate()
+            except SQLAlchemyError:
+                _log.warning("credential check of hub sockets failed; retrying", exc_info=True)
+
     async def start(self) -> None:
-        """Start the fan-out and the one-second tick."""
+        """Start the fan-out, the one-second tick and the sockets' credential check."""
         await self.fanout.start()
         self._loop_task = asyncio.create_task(self._loop())
+        self._revalidate_task = asyncio.create_task(self._revalidate_loop())
 
     async def stop(self) -> None:
         """Stop the tick, background work and the fan-out."""
-        tasks = [t for t in (self._loop_task, *self._background) if t is not None]
+        tasks = [
+            t for t in (self._loop_task, self._revalidate_task, *self._background) if t is not None
+        ]
         for task in tasks:
             task.cancel()
         for task in tasks:

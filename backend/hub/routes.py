@@ -13,7 +13,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from backend.auth import authenticate
+from backend.auth import authenticate, hash_token
 from backend.hub.agent import serve_agent
 from backend.hub.core import Hub
 from backend.hub.kiosk import serve_kiosk
@@ -42,7 +42,8 @@ async def kiosk_socket(websocket: WebSocket) -> None:
         await websocket.close(POLICY_VIOLATION)
         return
     await websocket.accept()
-    await serve_kiosk(_hub(websocket), Peer(websocket), principal.client_id)
+    peer = Peer(websocket, credential_hash=hash_token(token.strip()))
+    await serve_kiosk(_hub(websocket), peer, principal.client_id)
 
 
 def same_origin(websocket: WebSocket) -> bool:

@@ -8,6 +8,7 @@ from typing import TypedDict
 from kiosk.i18n import Language, Strings
 from kiosk.maintenance.diagnostics import DiagnosticsSnapshot
 from kiosk.maintenance.reachability import Reachability
+from offline_queue.status import CREDENTIAL_REFUSED, TLS_PIN_MISMATCH
 from peripherals.health import SelfTestResult
 
 _MINUTE_S = 60
@@ -107,6 +108,11 @@ def sync_lines(
         age = format_duration((now - outbox.last_sync_at).total_seconds(), language)
         when = strings.text("maint.ago", language, age=age)
     lines.append(strings.text("maint.last_sync", language, when=when))
+    if outbox.last_error == CREDENTIAL_REFUSED:
+        # Said plainly, in the technician's language: no retry will fix this one.
+        lines.append(strings.text("maint.credential_revoked", language))
+    elif outbox.last_error == TLS_PIN_MISMATCH:
+        lines.append(strings.text("maint.tls_pin_mismatch", language))
     error = outbox.last_error or strings.text("maint.no_error", language)
     lines.append(strings.text("maint.last_error", language, error=error))
     lines.extend(outbox.alarms)

@@ -27,6 +27,8 @@ async def staff(backend_app: InProcessBackend) -> AsyncIterator[httpx.AsyncClien
     add_staff(engine, "ann", Role.AGENT)
     add_staff(engine, "tina", Role.TECHNICIAN)
     async with backend_app.client() as client:
+        # As the dashboard's fetch does: a cookie request names its origin (backend.security).
+        client.headers["Origin"] = backend_app.base_url
         yield client
 
 

@@ -146,6 +146,7 @@ async def test_logout_ends_the_session(backend_app: InProcessBackend) -> None:
         transport=backend_app.transport(),
         base_url=backend_app.base_url,
         cookies={"vg_agent": token},
+        headers={"Origin": backend_app.base_url},  # as the console page's fetch
     ) as client:
         answer = await client.post("/console/logout")
     assert answer.status_code == 204

@@ -17,7 +17,7 @@ from backend.cli import main as backend_cli
 from backend.db import api_clients, make_engine, metadata, transactions
 from backend.schema import alembic_config, current_revision, migrate
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -36,13 +36,20 @@ def test_each_role_may_do_only_its_work() -> None:
     assert member(Role.TECHNICIAN).permissions == {
         Permission.VIEW_FLEET,
         Permission.COMMAND_KIOSKS,
+        Permission.REVOKE_KIOSKS,
     }
-    assert member(Role.MANAGER).permissions == {Permission.VIEW_ANALYTICS, Permission.SET_COSTS}
+    assert member(Role.MANAGER).permissions == {
+        Permission.VIEW_ANALYTICS,
+        Permission.SET_COSTS,
+        Permission.READ_AUDIT,
+    }
     supervisor = member(Role.SUPERVISOR)
     assert not supervisor.may(Permission.COMMAND_KIOSKS)
     assert not supervisor.may(Permission.SET_COSTS)
     assert supervisor.may(Permission.VIEW_FLEET)
     assert supervisor.may(Permission.VIEW_ANALYTICS)
+    assert supervisor.may(Permission.READ_AUDIT)
+    assert not supervisor.may(Permission.REVOKE_KIOSKS)
     # Roles add up; together they can do everything, and nobody alone can.
     assert member(*Role).permissions == everything
     assert all(member(role).permissions != everything for role in Role)
@@ -82,7 +89,9 @@ async def test_a_page_refuses_strangers_and_other_roles(backend_app: InProcessBa
         add_agent(conn, "tina", "Tina", PASSWORD, Skills(), now=NOW, roles=[Role.TECHNICIAN])
         add_agent(conn, "max", "Max", PASSWORD, Skills(), now=NOW, roles=[Role.MANAGER])
     async with httpx.AsyncClient(
-        transport=backend_app.transport(), base_url=backend_app.base_url
+        transport=backend_app.transport(),
+        base_url=backend_app.base_url,
+        headers={"Origin": backend_app.base_url},  # as the pages' fetch (backend.security)
     ) as client:
         assert (await client.get("/test-only/fleet")).status_code == 401
         client.cookies.set("vg_agent", "vga_forged")

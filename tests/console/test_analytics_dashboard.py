@@ -23,7 +23,7 @@ from backend.db import calls
 from backend.roles import Role
 from tests.backend.analytics_helpers import PASSWORD, add_staff, visit
 from tests.fixtures.backend import InProcessBackend
-from tests.fixtures.chromium import launch_chromium, serve_app
+from tests.fixtures.chromium import launch_chromium, serve_app, wait_for_js
 
 OTHER_KIOSK = "kiosk-test-02"
 SERVICES = (("ville", "change-of-address"), ("ville", "parking-permit"), ("impots", "tax-return"))
@@ -112,10 +112,20 @@ async def dashboard(backend_app: InProcessBackend) -> AsyncIterator[Page]:
         page = await context.new_page()
         page_errors: list[str] = []
         page.on("pageerror", lambda error: page_errors.append(str(error)))
+        # The Content-Security-Policy (backend/security.py) reports what it blocks on the
+        # console: an inline script or style, or Chart.js injecting one, would show here.
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text and blocked.append(message.text)
+            ),
+        )
         await page.set_viewport_size({"width": 1400, "height": 900})
         await page.goto(f"{base_url}/analytics/")
         yield page
         assert page_errors == []
+        assert blocked == []
 
 
 async def test_a_manager_filters_reads_the_charts_and_exports_what_was_sent(
@@ -129,8 +139,8 @@ async def test_a_manager_filters_reads_the_charts_and_exports_what_was_sent(
     await page.fill("#from", "2026-11-01")
     await page.fill("#to", "2026-11-30")
     await page.click("#apply")
-    await page.wait_for_function(
-        "document.body.dataset.loaded === 'from=2026-11-01&to=2026-11-30'", timeout=WAIT_MS
+    await wait_for_js(
+        page, "document.body.dataset.loaded === 'from=2026-11-01&to=2026-11-30'", timeout=WAIT_MS
     )
     everything = sent[backend_app.kiosk_id] + sent[OTHER_KIOSK]
     completed = [e for e in everything if e["kind"] == "service_completed"]
@@ -141,8 +151,10 @@ async def test_a_manager_filters_reads_the_charts_and_exports_what_was_sent(
     # One site: the figures, the charts and the export follow the filter.
     await page.select_option("#site", backend_app.kiosk_id)
     await page.click("#apply")
-    await page.wait_for_function(
-        f"document.body.dataset.loaded.includes('site={backend_app.kiosk_id}')", timeout=WAIT_MS
+    await wait_for_js(
+        page,
+        f"document.body.dataset.loaded.includes('site={backend_app.kiosk_id}')",
+        timeout=WAIT_MS,
     )
     mine = sent[backend_app.kiosk_id]
     mine_completed = [e for e in mine if e["kind"] == "service_completed"]
@@ -201,7 +213,7 @@ async def test_the_cost_inputs_are_set_on_the_page(
     await page.fill("#cost-counter-per_transaction", "12.5")
     await page.click("#save-costs")
     await expect(page.locator("#costs-status")).to_have_text("Cost inputs saved.", timeout=WAIT_MS)
-    await page.wait_for_function("document.body.dataset.loaded !== undefined", timeout=WAIT_MS)
+    await wait_for_js(page, "document.body.dataset.loaded !== undefined", timeout=WAIT_MS)
     table = page.locator("#table-costs")
     completed = sum(
         1 for events in sent.values() for e in events if e["kind"] == "service_completed"

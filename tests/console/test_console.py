@@ -15,7 +15,7 @@ from playwright.async_api import FilePayload, Page, expect
 
 from tests.console.fake_hub import FakeHub
 from tests.console.kiosk_peer import TEST_VIDEO, KioskPeer
-from tests.fixtures.chromium import launch_chromium, serve_app
+from tests.fixtures.chromium import launch_chromium, serve_app, wait_for_js
 from video.channel import Chat, PrintDone, Quality
 from video.turnserver import TurnServer, start_turnserver, unavailable_reason
 
@@ -176,7 +176,8 @@ async def test_the_kiosk_offer_is_answered_and_its_stamped_video_decoded(
     console: Console, call: KioskPeer
 ) -> None:
     page = console.page
-    await page.wait_for_function(
+    await wait_for_js(
+        page,
         "window.visioStats.framesDecoded > 0 && window.visioStats.stampedFrames > 2",
         timeout=WAIT_MS,
     )
@@ -223,7 +224,7 @@ async def test_a_requested_capture_shows_at_full_resolution(
 
     await call.send_file(request.id, "capture", "document.jpg", "image/jpeg", data)
 
-    await page.wait_for_function("window.visioStats.captures.length === 1", timeout=WAIT_MS)
+    await wait_for_js(page, "window.visioStats.captures.length === 1", timeout=WAIT_MS)
     captures = await page.evaluate("window.visioStats.captures")
     shown_at_ms = captures[0].pop("shownAtMs")
     assert captures == [{"id": request.id, "width": 1600, "height": 1200, "bytes": len(data)}]
@@ -281,9 +282,7 @@ async def test_bad_kiosk_messages_show_errors_and_the_call_goes_on(
     call.send_raw(b"abcd")
     call.send_raw('{"type": "file_end", "id": "tampered"}')
 
-    await page.wait_for_function(
-        "window.visioStats.errors.includes('file.bad_hash')", timeout=WAIT_MS
-    )
+    await wait_for_js(page, "window.visioStats.errors.includes('file.bad_hash')", timeout=WAIT_MS)
     codes = await error_codes(page)
     for code in ("channel.bad_json", "channel.unknown_type", "file.too_large", "file.bad_hash"):
         assert code in codes or code in await page.evaluate("window.visioStats.errors")
@@ -329,7 +328,7 @@ async def test_a_renegotiation_replaces_the_peer_connection(
     console: Console, call: KioskPeer
 ) -> None:
     page = console.page
-    await page.wait_for_function("window.visioStats.framesDecoded > 0", timeout=WAIT_MS)
+    await wait_for_js(page, "window.visioStats.framesDecoded > 0", timeout=WAIT_MS)
     await call.close()  # the kiosk lost its link and rebuilds its peer connection
 
     again = await connect_kiosk(console)

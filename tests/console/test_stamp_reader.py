@@ -11,7 +11,7 @@ import pytest
 from numpy.typing import NDArray
 from playwright.async_api import BrowserContext, Page
 
-from tests.fixtures.chromium import chromium_peer_call, console_static_app, serve_app
+from tests.fixtures.chromium import chromium_peer_call, console_static_app, serve_app, wait_for_js
 from video.stamp import read_stamp, stamp_bits, write_stamp
 
 STAMP_TIME_MS = 1_723_456_789_012 % (1 << 40)
@@ -122,7 +122,8 @@ async def test_browser_to_browser_call_decodes_stamped_frames(
         serve_app(console_static_app()) as base_url,
         chromium_peer_call(chromium_context, base_url, width=320, height=180, fps=15) as call,
     ):
-        await call.receiver.wait_for_function(
+        await wait_for_js(
+            call.receiver,
             "(s => s.stampedFrames >= 5 && s.framesDecoded > 0)(window.visioPeer.stats())",
             timeout=20_000,
         )

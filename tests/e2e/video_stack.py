@@ -32,7 +32,7 @@ from tests.fixtures.backend import (
     _stop,
     _wait_until_healthy,
 )
-from tests.fixtures.chromium import launch_chromium
+from tests.fixtures.chromium import launch_chromium, wait_for_js
 from video.turnserver import TurnServer
 
 T = TypeVar("T")
@@ -159,7 +159,8 @@ class AgentConsole:
 
     async def wait_decoded(self, frames: int, stamped: int) -> dict[str, Any]:
         """Wait until the console decoded ``frames`` frames, ``stamped`` with a stamp."""
-        await self.page.wait_for_function(
+        await wait_for_js(
+            self.page,
             f"() => window.visioStats && window.visioStats.framesDecoded > {frames}"
             f" && window.visioStats.stampedFrames > {stamped}",
             timeout=WAIT_MS,
@@ -176,8 +177,8 @@ class AgentConsole:
     async def capture(self, count: int = 1) -> dict[str, Any]:
         """Ask the kiosk for a still; return it once it shows in the gallery."""
         await self.page.get_by_role("button", name="Request a document capture").click()
-        await self.page.wait_for_function(
-            f"() => window.visioStats.captures.length === {count}", timeout=WAIT_MS
+        await wait_for_js(
+            self.page, f"() => window.visioStats.captures.length === {count}", timeout=WAIT_MS
         )
         await expect(self.page.locator(".thumb")).to_have_count(count)
         captures: list[dict[str, Any]] = (await visio_stats(self.page))["captures"]

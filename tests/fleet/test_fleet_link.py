@@ -14,6 +14,7 @@ from backend.db import fleet_commands, fleet_kiosks
 from backend.roles import Role
 from offline_queue.fleet_link import FleetLink
 from offline_queue.heartbeat import Heartbeat, KioskCommand
+from offline_queue.status import CREDENTIAL_REFUSED
 from tests.fixtures.backend import InProcessBackend
 from tests.fleet.helpers import FLEET, heartbeat, staff_client
 
@@ -158,7 +159,7 @@ async def test_a_refusal_is_retried_and_a_failing_command_is_acknowledged_as_fai
     ) as wrong:
         refused = FleetLink(wrong, heartbeat, kiosk.on_command)
         assert await refused.beat_once() is None
-        assert refused.last_error == "HTTP 401"
+        assert refused.last_error == CREDENTIAL_REFUSED  # named as such in the diagnostics
 
     async with httpx.AsyncClient(
         transport=network,

@@ -137,3 +137,38 @@ async def test_a_supervisor_sees_the_fleet_without_command_buttons(
     row = page.locator(f'#kiosks tr[data-kiosk="{backend_app.kiosk_id}"]')
     await expect(row).to_contain_text("online")
     await expect(row.get_by_role("button")).to_have_count(0)
+
+
+async def test_a_technician_revokes_a_stolen_kiosk_from_the_page(
+    backend_app: InProcessBackend, fleet_page: FleetPage
+) -> None:
+    page, base_url = fleet_page.page, fleet_page.base_url
+    # The Content-Security-Policy is on: a violation (inline script, foreign source)
+    # would show as a console error and break the page silently.
+    console_errors: list[str] = []
+    page.on(
+        "console", lambda message: message.type == "error" and console_errors.append(message.text)
+    )
+    await send(base_url, backend_app.kiosk_token)
+    await sign_in(page)
+    row = page.locator(f'#kiosks tr[data-kiosk="{backend_app.kiosk_id}"]')
+    await expect(row).to_contain_text("online")
+    revoke = row.get_by_role("button", name=f"Revoke credential: {backend_app.kiosk_id}")
+
+    # A mistyped confirmation is refused by the back end; nothing changes.
+    page.once("dialog", lambda dialog: dialog.accept("kiosk-wrong"))
+    await revoke.click()
+    await expect(page.locator("#status")).to_contain_text("Revocation refused")
+    await expect(row).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept(backend_app.kiosk_id))
+    await revoke.click()
+    await expect(row).to_have_count(0, timeout=WAIT_MS)  # a revoked kiosk leaves the fleet
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"Authorization": f"Bearer {backend_app.kiosk_token}"}
+    ) as kiosk:
+        answer = await kiosk.post(HEARTBEAT, json=body(heartbeat()))
+    assert answer.status_code == 401
+    # Only the refusals the test provoked (wrong password, wrong confirmation) are errors.
+    unexpected = [e for e in console_errors if "Failed to load resource" not in e]
+    assert unexpected == []

@@ -21,6 +21,7 @@ from kiosk.maintenance.notice import out_of_service_notice
 from kiosk.maintenance.presenter import format_bytes, format_duration, sync_lines
 from kiosk.maintenance.reachability import probe_backend
 from kiosk.services import KioskServices, build_services
+from offline_queue.status import CREDENTIAL_REFUSED, TLS_PIN_MISMATCH
 from peripherals.card.simulator import SimulatedCardReader
 from peripherals.health import HealthState
 from peripherals.printer.simulator import SimulatedPrinter
@@ -231,3 +232,25 @@ async def test_sync_lines_say_when_the_last_sync_was(services: KioskServices) ->
     lines = sync_lines(snapshot, load_strings(), "en", datetime.now(UTC) + timedelta(minutes=5))
     assert lines[0] == "Waiting to be sent: 0"
     assert "Last successful sync: never" in lines
+
+
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        (CREDENTIAL_REFUSED, "maint.credential_revoked"),
+        (TLS_PIN_MISMATCH, "maint.tls_pin_mismatch"),
+    ],
+)
+async def test_a_security_refusal_is_named_in_both_languages(
+    services: KioskServices, error: str, key: str
+) -> None:
+    snapshot = await services.maintenance.snapshot(probe_backend=False)
+    refused = snapshot.model_copy(
+        update={"outbox": snapshot.outbox.model_copy(update={"last_error": error})}
+    )
+    strings = load_strings()
+    for language in ("fr", "en"):
+        lines = sync_lines(refused, strings, language, datetime.now(UTC))
+        assert strings.text(key, language) in lines
+    fine = sync_lines(snapshot, strings, "en", datetime.now(UTC))
+    assert strings.text(key, "en") not in fine

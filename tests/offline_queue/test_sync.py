@@ -347,12 +347,12 @@ async def test_backoff_grows_with_failures_and_resets_after_success(
 
 
 async def test_the_client_carries_the_kiosk_token() -> None:
-    async with make_backend_client("http://backend.test", "vg_abc", timeout_s=3.0) as http:
+    async with make_backend_client("https://backend.test", "vg_abc", timeout_s=3.0) as http:
         assert http.headers["Authorization"] == "Bearer vg_abc"
-        assert str(http.base_url) == "http://backend.test"
+        assert str(http.base_url) == "https://backend.test"
         assert http.timeout.read == 3.0
     with pytest.raises(ValueError, match="token"):
-        make_backend_client("http://backend.test", "vg_abc\r\nX-Evil: 1")
+        make_backend_client("https://backend.test", "vg_abc\r\nX-Evil: 1")
 
 
 @pytest.mark.parametrize("max_items", [0, 101])

@@ -76,6 +76,31 @@ async function sendCommand(kioskId, kind, button) {
   }
 }
 
+// Revoking cuts a (stolen) kiosk off for good: confirmed by typing its id again,
+// which the back end checks too. The kiosk then leaves this list.
+async function revokeKiosk(kioskId, button) {
+  const typed = window.prompt(
+    `Revoke the credential of ${kioskId}? It stops syncing and calling at once ` +
+      `and needs a new enrolment to come back. Type the kiosk id to confirm.`,
+  );
+  if (typed === null) return;
+  button.disabled = true;
+  try {
+    const response = await fetch(`/api/v1/fleet/${encodeURIComponent(kioskId)}/revoke`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ confirm: typed.trim() }),
+    });
+    const body = await response.json().catch(() => ({}));
+    $("status").textContent = response.ok
+      ? `Credential of ${kioskId} revoked`
+      : `Revocation refused: ${body.detail || response.status}`;
+  } finally {
+    button.disabled = false;
+    refresh();
+  }
+}
+
 function commandCell(kioskId) {
   const cell = el("td", null, "command-col");
   for (const [kind, label] of COMMANDS) {
@@ -86,6 +111,12 @@ function commandCell(kioskId) {
     button.addEventListener("click", () => sendCommand(kioskId, kind, button));
     cell.append(button);
   }
+  const revoke = el("button", "Revoke", "revoke");
+  revoke.type = "button";
+  revoke.dataset.kind = "revoke";
+  revoke.setAttribute("aria-label", `Revoke credential: ${kioskId}`);
+  revoke.addEventListener("click", () => revokeKiosk(kioskId, revoke));
+  cell.append(revoke);
   return cell;
 }
 
@@ -118,12 +149,15 @@ function renderKiosks(view) {
     cells[6].replaceChildren(
       kiosk.out_of_service ? el("span", "out of service", "badge oos") : el("span", kiosk.seen ? "in service" : "–"),
     );
-    cells[7].hidden = !view.may_command;
+    cells[7].hidden = !view.may_command && !view.may_revoke;
+    for (const button of cells[7].querySelectorAll("button")) {
+      button.hidden = button.dataset.kind === "revoke" ? !view.may_revoke : !view.may_command;
+    }
   }
   for (const row of [...body.children]) {
     if (!seen.has(row.dataset.kiosk)) row.remove();
   }
-  document.querySelector("#kiosks th.command-col").hidden = !view.may_command;
+  document.querySelector("#kiosks th.command-col").hidden = !view.may_command && !view.may_revoke;
 }
 
 function alertItem(alert, cleared) {
