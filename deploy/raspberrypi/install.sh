@@ -31,12 +31,17 @@ readonly HERE
 readonly FILES="$HERE/files"
 
 # Debian packages of the appliance: the compositor, the device services, speech,
-# fonts, the libraries the Qt wheel loads, and what pyscard and pycups build with
-# when no wheelhouse brings them ready-made (neither has an arm64 wheel on PyPI).
+# sound, fonts, the libraries the Qt wheel (and its WebEngine, for the e-services) loads,
+# and what pyscard and pycups build with when no wheelhouse brings them ready-made
+# (neither has an arm64 wheel on PyPI). Sound: the Qt wheel plays through the PulseAudio
+# API; PipeWire's user services start in the kiosk's own login session (PAMName=login),
+# so the call's voice and read-aloud are heard without a desktop.
 readonly APT_PACKAGES=(
     cage pcscd libccid polkitd cups cups-client
     speech-dispatcher speech-dispatcher-espeak-ng espeak-ng
+    pipewire pipewire-pulse wireplumber
     fonts-dejavu-core alsa-utils
+    libnss3 libnspr4 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1
     python3 python3-venv python3-dev gcc libpcsclite-dev libcups2-dev
     libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libpulse0 libasound2
     libwayland-client0 libwayland-cursor0 libwayland-egl1 libgbm1
