@@ -72,6 +72,19 @@ def _parse(model: type[ModelT], body: bytes) -> ModelT:
         ) from None
 
 
+def _staff_order(request: Request, kiosk_id: str, model: type[ModelT], body: bytes) -> ModelT:
+    """A staff member's order about one kiosk: same origin, JSON, valid, a possible kiosk id."""
+    if not _same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin request refused")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON")
+    order = _parse(model, body)
+    if not CLIENT_ID_PATTERN.fullmatch(kiosk_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+    return order
+
+
 @router.post(
     HEARTBEAT_PATH,
     summary="A kiosk reports its health; the answer carries its pending commands",
@@ -176,14 +189,7 @@ def send_command(
     body: Annotated[bytes, Depends(read_limited_body)],
 ) -> FleetCommand:
     """Queue the command; the page follows it to ``acked`` or ``failed``."""
-    if not _same_origin(request):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin request refused")
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON")
-    order = _parse(CommandRequest, body)
-    if not CLIENT_ID_PATTERN.fullmatch(kiosk_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+    order = _staff_order(request, kiosk_id, CommandRequest, body)
     with _engine(request).begin() as conn:
         command = issue_command(
             conn, kiosk_id, order.kind, issued_by=member.agent_id, now=datetime.now(UTC)
@@ -227,14 +233,7 @@ async def revoke_kiosk(
     credential check (every few seconds, within one heartbeat interval). A new
     credential (``kiosk-backend enroll``) brings the kiosk back.
     """
-    if not _same_origin(request):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin request refused")
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON")
-    order = _parse(RevokeRequest, body)
-    if not CLIENT_ID_PATTERN.fullmatch(kiosk_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+    order = _staff_order(request, kiosk_id, RevokeRequest, body)
     if order.confirm != kiosk_id:
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail="confirm by repeating the kiosk id exactly"
