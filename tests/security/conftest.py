@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.backend.conftest import database_url
 
-import pytest
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty back-end database of each kind (PostgreSQL from tests.fixtures.postgres)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'backend' / 'backend.db'}"
-    url: str = request.getfixturevalue("postgres_database_url")
-    return url
+__all__ = ["database_url"]  # the same two-database fixture, not a copy of it
