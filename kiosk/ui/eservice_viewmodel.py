@@ -292,6 +292,12 @@ class EServiceViewModel(QObject):
         assert profile.isOffTheRecord()
         profile.setHttpAcceptLanguage(ACCEPT_LANGUAGE[self._journey.session.language])
         profile.downloadRequested.connect(self._on_download)
+        from kiosk.ui.web_guard import FrameGuard
+
+        # Embedded frames too (the view's own check sees only the main frame's navigations).
+        guard = FrameGuard(self.allows)
+        guard.setParent(profile)  # freed with the profile, at the wipe
+        profile.setUrlRequestInterceptor(guard)
         return profile
 
     def _release_retired(self) -> None:

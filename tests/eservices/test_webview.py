@@ -8,6 +8,7 @@ nothing of the previous citizen's browsing is left.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,6 +142,14 @@ def test_a_foreign_link_or_window_is_refused_with_a_message_and_the_page_stays(
         await touch_in_page(d, eservice, "#own-window")
         await page_titled(d, eservice, "Formulaire")
         assert eservice.property("notice") == ""
+        # An embedded frame from elsewhere is blocked too; the service's own frame loads.
+        await go(d, eservice, fake_eservice.url("/embedded"), "Cadre")
+        await d.wait_for(
+            lambda: "/form/sent" in fake_eservice.site.requests, "the service's own frame"
+        )
+        await asyncio.sleep(0.3)  # time for the foreign frame's request, were it let through
+        assert fake_eservice.foreign.requests == []
+        assert eservice.property("notice") == ""  # nothing to tell: the citizen did nothing
 
     kiosk.run(scenario())
 

@@ -52,7 +52,8 @@ WebEngineView {
         const target = request.url.toString()
         if (!eservice.allows(target)) {
             request.reject()
-            eservice.refuse(target)
+            // An embedded frame from elsewhere just stays empty: the citizen did nothing.
+            if (request.isMainFrame) eservice.refuse(target)
         }
     }
     // New windows stay inside: the same view, if the address is allowed.
