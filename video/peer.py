@@ -21,6 +21,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from video.encoder import install as install_encoder
 from video.media import TrackTap
 from video.receiver import AudioSink, RemoteVideo, play_audio
+from video.screen_share import SCREEN_STREAM_PREFIX
 from video.settings import CallSettings
 
 _log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class PeerLink:
         remote_video: RemoteVideo,
         audio_sink: AudioSink,
         on_media: Callable[[], None],
+        screen: MediaStreamTrack | None = None,
     ) -> None:
         install_encoder()  # VP8 at the speed a kiosk can afford (video/encoder.py)
         self.pc = RTCPeerConnection(settings.rtc_configuration())
@@ -63,6 +65,12 @@ class PeerLink:
             voice._stream_id = str(uuid.uuid4())
         else:  # still receive the agent's voice
             self.pc.addTransceiver("audio", direction="recvonly")
+        if screen is not None:
+            # The screen share, negotiated from the first offer (aiortc renegotiates
+            # only by a fresh connection): send-only, a stream of its own whose id
+            # tells the console it is the screen. It sends nothing until shared.
+            shared = self.pc.addTransceiver(TrackTap(screen), direction="sendonly")
+            shared.sender._stream_id = f"{SCREEN_STREAM_PREFIX}{uuid.uuid4()}"
         self.channel: RTCDataChannel = self.pc.createDataChannel(CHANNEL_LABEL, ordered=True)
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
