@@ -25,7 +25,7 @@ from video.channel import (
 )
 from video.listener import CallListener
 from video.media import SyntheticCameraTrack, ToneAudioTrack
-from video.peer import PeerLink
+from video.peer import PeerLink, with_candidates_everywhere
 from video.receiver import FrameStats, NullAudioSink, RemoteVideo
 from video.screen_share import (
     MASK_RGB,
@@ -292,3 +292,27 @@ async def test_the_share_has_its_own_send_only_video_section_in_every_offer() ->
         assert msid.group(1).startswith(SCREEN_STREAM_PREFIX)
     assert share.readyState == "live"  # the connections' taps stopped, not the share
     share.stop()
+
+
+BUNDLED_ANSWER = (
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 97\r\na=mid:0\r\na=ice-ufrag:u\r\n"
+    "a=candidate:1 1 udp 1 127.0.0.1 5000 typ relay\r\na=end-of-candidates\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 97\r\na=mid:1\r\na=ice-ufrag:u\r\n"
+    "m=audio 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:2\r\n"
+)
+
+
+def test_a_bundled_answers_candidates_reach_every_section_of_the_shared_transport() -> None:
+    patched = with_candidates_everywhere(BUNDLED_ANSWER)
+    sections = patched.split("\r\nm=")
+    assert sections[0] == BUNDLED_ANSWER.split("\r\nm=", maxsplit=1)[0]
+    assert sections[1] == BUNDLED_ANSWER.split("\r\nm=")[1]  # already had them
+    assert sections[2].endswith(
+        "a=candidate:1 1 udp 1 127.0.0.1 5000 typ relay\r\na=end-of-candidates"
+    )
+    assert "a=candidate" not in sections[3]  # a rejected section (port 0) stays as it was
+    assert patched.endswith("\r\n")
+    assert with_candidates_everywhere(patched) == patched
+    no_candidates = BUNDLED_ANSWER.replace("a=candidate:1 1 udp 1 127.0.0.1 5000 typ relay\r\n", "")
+    assert with_candidates_everywhere(no_candidates) == no_candidates
