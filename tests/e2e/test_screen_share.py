@@ -126,6 +126,10 @@ def test_the_agent_sees_the_masked_screen_points_at_it_and_pushes_a_link(
         await browser.call(
             agent.page.wait_for_function("() => window.visioScreen.sharing === false")
         )
+        # The agent ends the call: nothing of it may outlive the kiosk's loop.
+        await browser.call(agent.end_call("resolved"))
+        await d.wait_for(lambda: desk.view.phase is CallPhase.ENDED, "the call ends")
+        assert not call.sharing
 
     video_kiosk.run(scenario())
 
