@@ -22,8 +22,8 @@ import os
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python bench/screen_share_bench.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a script: the repository, not bench/, first on the
+    sys.path[0] = str(Path(__file__).resolve().parents[1])  # path (bench/queue.py shadows queue)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_CONTROLS_STYLE", "Basic")
 
@@ -93,7 +93,17 @@ async def _scenario(
     await asyncio.sleep(FPS_WINDOW_S)
     after = await browser.call(screen_agent.stats())
     fps = (after["framesDecoded"] - before["framesDecoded"]) / (time.monotonic() - started)
-    latencies = await _flip_latencies(screen, screen_agent)
+    latencies = await _flip_latencies(screen, browser, screen_agent)
+    shots = os.environ.get("SCREEN_SHARE_SHOTS")  # a folder: keep what each side shows
+    if shots:
+        await browser.call(screen_agent.click(*screen.to_frame(1500, 750)))
+        await _wait_until(lambda: screen.pointer_centre() is not None, "the pointer")
+        await asyncio.sleep(0.3)
+        d.window.grabWindow().save(str(Path(shots) / "kiosk-pointer.png"))
+        await browser.call(agent.page.screenshot(path=str(Path(shots) / "console-share.png")))
+    # The agent ends the call: nothing of it may outlive the kiosk's loop.
+    await browser.call(agent.end_call("resolved"))
+    await _wait_until(lambda: call.state.phase is Phase.ENDED, "the end of the call")
     return {
         "screen_share_fps": round(fps, 1),
         "screen_share_latency_ms": round(statistics.median(latencies), 1) if latencies else None,
@@ -104,17 +114,19 @@ async def _scenario(
     }
 
 
-async def _flip_latencies(screen: SharedScreen, agent: ScreenAgent) -> list[float]:
+async def _flip_latencies(
+    screen: SharedScreen, browser: BrowserThread, agent: ScreenAgent
+) -> list[float]:
     """Flip the block ``FLIPS`` times; each time, how long until the browser saw it."""
     x, y = screen.to_frame(FLIP_BOX[0] + FLIP_BOX[2] / 2, FLIP_BOX[1] + FLIP_BOX[3] / 2)
-    await agent.watch(round(x), round(y))
+    await browser.call(agent.watch(round(x), round(y)))
     await asyncio.sleep(0.5)
     flipped_at: list[float] = []
     for _ in range(FLIPS):
         flipped_at.append(time.time() * 1000)
         screen.flip()
         await asyncio.sleep(FLIP_EVERY_S)
-    stats = await agent.stats()
+    stats = await browser.call(agent.stats())
     changes = [change["atMs"] for change in stats["changes"]]
     latencies = []
     for at in flipped_at:
@@ -165,6 +177,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
-    sys.stdout.flush()
-    os._exit(0)  # skip teardown: Qt, qasync and Playwright threads (as bench/call.py does)
+    try:
+        main()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)  # skip teardown: Qt, qasync and Playwright threads (as bench/call.py does)
