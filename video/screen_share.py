@@ -229,5 +229,5 @@ class ShareBinding:
     title: str | None = None
     url: str | None = None
     allows_url: Callable[[str], bool] = _refuse
-    open_url: Callable[[str], None] = _ignore
+    open_url: Callable[[str], object] = _ignore
     show_pointer: Callable[[float, float], None] = _ignore
