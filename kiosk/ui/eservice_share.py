@@ -84,6 +84,11 @@ class EServiceShare(QObject):
 
     active = Property(bool, lambda self: self._item is not None, notify=activeChanged)
 
+    @property
+    def pointer(self) -> AgentPointer | None:
+        """The agent's pointer on the shared page while sharing (tests read its overlay)."""
+        return self._pointer
+
     def _wanted(self) -> QQuickItem | None:
         """The web view to share now, if a live call and the citizen's consent allow it."""
         vm = self._call_vm
