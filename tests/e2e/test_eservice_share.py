@@ -225,7 +225,17 @@ def test_the_agent_sees_the_e_service_page_masked_points_at_it_and_the_share_end
         assert video is not None
         assert not video.call.sharing
 
-    share_kiosk.run(scenario())
+    async def hung_up_on_failure() -> None:
+        # A failure mid-call would leave the call's media up, and aiortc's decoder thread
+        # (not a daemon) would keep the test process from exiting: the kiosk hangs up first.
+        try:
+            await scenario()
+        except BaseException:
+            if video is not None:
+                await video.call.hang_up()
+            raise
+
+    share_kiosk.run(hung_up_on_failure())
 
 
 async def the_citizen_opens_the_payment_page(d: KioskDriver, eservice: EServiceViewModel) -> None:
