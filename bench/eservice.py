@@ -18,9 +18,14 @@ loopback (``kiosk.eservices.demo_site``), and measures:
 
 Grabbing the window after a frame costs time of its own (a software render):
 it can only delay the frames after it, so the figure errs on the slow side.
-Other measurements (the screen share) go in ``MEASUREMENTS``: each is a function
+Other measurements on this kiosk go in ``MEASUREMENTS``: each is a function
 given the running kiosk and the site, returning its keys for the JSON object.
-Prints one JSON object as its last line. Target: webview_ready_ms <= 1000.
+The screen share needs a kiosk with a video counter, a back end and the agent's
+browser: ``bench/screen_share_bench.py``'s ``measure()`` brings that stack up
+after this kiosk is closed and adds ``screen_share_fps`` and
+``screen_share_latency_ms``. Prints one JSON object as its last line, with every
+figure's target and whether it is met. Targets: webview_ready_ms <= 1000,
+screen_share_fps >= 10, screen_share_latency_ms <= 250.
 """
 
 from __future__ import annotations
@@ -159,6 +164,15 @@ async def webview_ready(kiosk: RunningKiosk, _site: LoopbackSite) -> dict[str, A
 MEASUREMENTS: list[Measurement] = [webview_ready]
 
 
+def screen_share() -> dict[str, Any]:
+    """The screen share's figures (its own stack: back end, video kiosk, agent's browser)."""
+    # Here, not at the top: it loads Playwright and the video stack, which the
+    # e-service measurements above do without.
+    from bench.screen_share_bench import measure
+
+    return measure()
+
+
 def main() -> None:
     """Run every measurement on one kiosk and one fake e-service; print the JSON object."""
     logging.disable(logging.WARNING)
@@ -178,9 +192,13 @@ def main() -> None:
                 with running_kiosk(settings) as kiosk:
                     for measure in MEASUREMENTS:
                         results |= kiosk.run(measure(kiosk, site))
+        share = screen_share()
     finally:
         shutil.rmtree(CACHE_DIR, ignore_errors=True)
     print(f"webview ready runs (ms): {results.get('webview_ready_runs_ms')}")
+    targets = {"webview_ready_ms": TARGET_MS} | share.pop("targets")
+    meets = {"webview_ready_ms": results["webview_ready_meets_target"]} | share.pop("meets_targets")
+    results |= share | {"targets": targets, "meets_targets": meets}
     results |= {
         "runs": RUNS,
         "cpus": os.cpu_count(),

@@ -26,6 +26,7 @@ from video.peer import PeerLink, settle_turn_allocations
 from video.prepared import OfferPreparation
 from video.quality import QualityController
 from video.receiver import AudioSink, FrameStats, NullAudioSink, RemoteFrame, RemoteVideo
+from video.screen_share import ScreenShareTrack, ShareBinding
 from video.session import ChannelSession
 from video.settings import CallSettings
 from video.signaling import (
@@ -74,6 +75,7 @@ class Call:
         audio_sink: AudioSink | None = None,
         stills: StillSource | None = None,
         printer: Printer | None = None,
+        screen: ScreenShareTrack | None = None,
     ) -> None:
         self._signaller = signaller
         self.settings = settings
@@ -82,6 +84,8 @@ class Call:
         self.video = video or SyntheticCameraTrack(settings.video)
         self.audio = audio if audio is not None or not settings.send_audio else ToneAudioTrack()
         self.audio_sink = audio_sink or NullAudioSink()
+        # Always negotiated (no renegotiation to start sharing); idle, it sends nothing.
+        self.screen = screen or ScreenShareTrack()
         self.stats = FrameStats()
         self.state: CallState = IDLE
         self._remote = RemoteVideo(
@@ -154,6 +158,7 @@ class Call:
         """End any call silently, stop reading signalling, stop the local tracks."""
         await self.suspend()
         self.video.stop()
+        self.screen.stop()
         if self.audio is not None:
             self.audio.stop()
         await self.audio_sink.close()
@@ -220,6 +225,23 @@ class Call:
         """Stop (or resume) sending the face camera."""
         self.quality.camera_muted = muted
         self.quality.apply()
+
+    def start_share(self, binding: ShareBinding) -> None:
+        """Share a screen with the agent (masked by its source); replaces any previous share."""
+        self.screen.share(binding.source)
+        self.session.set_share(binding)
+
+    def stop_share(self) -> None:
+        """Stop sharing the screen; the agent is told."""
+        was_sharing = self.session.share is not None
+        self.screen.stop_sharing()
+        if was_sharing:
+            self.session.set_share(None)
+
+    @property
+    def sharing(self) -> bool:
+        """Whether the screen is shared now."""
+        return self.session.share is not None
 
     def frames(self) -> AsyncIterator[RemoteFrame]:
         """The agent's video: the latest fresh frame each time one arrives."""
@@ -319,6 +341,7 @@ class Call:
             remote_video=self._remote,
             audio_sink=self.audio_sink,
             on_media=self._note_traffic,
+            screen=self.screen,
         )
 
     async def _stop_media(self) -> None:
@@ -330,6 +353,7 @@ class Call:
         if self.supervisor is not None:
             await self.supervisor.wait_closed()
         await self.preparation.discard()
+        self.stop_share()  # a share never outlives its call
         self.session.detach()
         warming, self._stills_task = self._stills_task, None
         if warming is not None:

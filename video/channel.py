@@ -138,6 +138,43 @@ class Curtain(_Message):
     on: bool
 
 
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+ShareUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S{1,2000}$")]
+
+
+class Share(_Message):
+    """Kiosk -> agent: the screen share started or stopped, with the page as context.
+
+    ``title`` and ``url`` name what the citizen is looking at (the e-service's
+    page); both are absent when the share stopped.
+    """
+
+    type: Literal["share"] = "share"
+    on: bool
+    title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    url: ShareUrl | None = None
+
+
+class Pointer(_Message):
+    """Agent -> kiosk: show the citizen this spot, ``x, y`` in 0..1 of the shared frame."""
+
+    type: Literal["pointer"] = "pointer"
+    x: Unit
+    y: Unit
+
+
+class PushUrl(_Message):
+    """Agent -> kiosk: open ``url`` in the current e-service, if its allow-list has it.
+
+    A refused address is answered ``error`` with ``code`` ``push_url.refused``
+    (or ``push_url.not_sharing`` when no e-service is on screen).
+    """
+
+    type: Literal["push_url"] = "push_url"
+    id: MessageId
+    url: ShareUrl
+
+
 class ChannelErrorMessage(_Message):
     """Either side: the previous message was refused."""
 
@@ -157,6 +194,9 @@ ChannelMessage = Annotated[
     | Quality
     | End
     | Curtain
+    | Share
+    | Pointer
+    | PushUrl
     | ChannelErrorMessage,
     Field(discriminator="type"),
 ]
@@ -172,6 +212,9 @@ CHANNEL_TYPES = frozenset(
         "quality",
         "end",
         "curtain",
+        "share",
+        "pointer",
+        "push_url",
         "error",
     }
 )

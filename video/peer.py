@@ -21,6 +21,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from video.encoder import install as install_encoder
 from video.media import TrackTap
 from video.receiver import AudioSink, RemoteVideo, play_audio
+from video.screen_share import SCREEN_STREAM_PREFIX
 from video.settings import CallSettings
 
 _log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class PeerLink:
         remote_video: RemoteVideo,
         audio_sink: AudioSink,
         on_media: Callable[[], None],
+        screen: MediaStreamTrack | None = None,
     ) -> None:
         install_encoder()  # VP8 at the speed a kiosk can afford (video/encoder.py)
         self.pc = RTCPeerConnection(settings.rtc_configuration())
@@ -63,6 +65,12 @@ class PeerLink:
             voice._stream_id = str(uuid.uuid4())
         else:  # still receive the agent's voice
             self.pc.addTransceiver("audio", direction="recvonly")
+        if screen is not None:
+            # The screen share, negotiated from the first offer (aiortc renegotiates
+            # only by a fresh connection): send-only, a stream of its own whose id
+            # tells the console it is the screen. It sends nothing until shared.
+            shared = self.pc.addTransceiver(TrackTap(screen), direction="sendonly")
+            shared.sender._stream_id = f"{SCREEN_STREAM_PREFIX}{uuid.uuid4()}"
         self.channel: RTCDataChannel = self.pc.createDataChannel(CHANNEL_LABEL, ordered=True)
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
@@ -77,7 +85,8 @@ class PeerLink:
 
     async def accept_answer(self, sdp: str) -> None:
         """Apply the agent's answer; ICE and DTLS start."""
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        answer = RTCSessionDescription(sdp=with_candidates_everywhere(sdp), type="answer")
+        await self.pc.setRemoteDescription(answer)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` as long as this connection lives."""
@@ -107,6 +116,43 @@ class PeerLink:
             self.connected.set()
         if state in ("failed", "closed") or ice in ("failed", "closed"):
             self.failed.set()
+
+
+def with_candidates_everywhere(sdp: str) -> str:
+    """``sdp`` with the first media section's ICE candidates copied to sections that have none.
+
+    A bundling browser lists its candidates in the first section only. aiortc
+    keys the remote candidates by ICE transport and keeps the *last* section of
+    each: the camera and the screen share share one video transport, so the
+    screen's section (without candidates) would leave it none to check, and the
+    call would never connect. The candidates are the transport's either way.
+    """
+    head, *sections = sdp.split("\r\nm=")
+    candidates = next(
+        (
+            [line for line in section.split("\r\n") if line.startswith(_CANDIDATE_LINES)]
+            for section in sections
+            if "\r\na=candidate:" in section
+        ),
+        [],
+    )
+    if not candidates:
+        return sdp
+    patched = [
+        section
+        if "\r\na=candidate:" in section or section.split(" ", 2)[1] == "0"  # 0: rejected
+        else _append_lines(section, candidates)
+        for section in sections
+    ]
+    return "\r\nm=".join([head, *patched])
+
+
+_CANDIDATE_LINES = ("a=candidate:", "a=end-of-candidates")
+
+
+def _append_lines(section: str, lines: list[str]) -> str:
+    ending = "\r\n" if section.endswith("\r\n") else ""  # the last section ends the SDP
+    return "\r\n".join([section.removesuffix("\r\n"), *lines]) + ending
 
 
 async def close_peer_connection(pc: RTCPeerConnection) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -29,19 +30,24 @@ from video.channel import (
     FileBegin,
     FileEnd,
     FileError,
+    Pointer,
     PrintDone,
     Push,
+    PushUrl,
     Quality,
     QualityLevel,
+    Share,
     dump_channel_message,
     parse_channel_message,
 )
 from video.listener import CallListener
+from video.screen_share import ShareBinding
 from video.stills import StillError, StillSource
 from video.transfer import FileReceiver, TransferError, send_file
 
 _log = logging.getLogger(__name__)
 _ids = itertools.count(1)
+_SHARE_URL = re.compile(r"^https?://\S{1,2000}$")
 
 
 class ChannelSession:
@@ -72,6 +78,30 @@ class ChannelSession:
         self._channel: RTCDataChannel | None = None
         self._receiver = FileReceiver()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._share: ShareBinding | None = None
+
+    # -- screen share -----------------------------------------------------
+
+    @property
+    def share(self) -> ShareBinding | None:
+        """What the kiosk shares now (its pointer and pushed-address handlers), if anything."""
+        return self._share
+
+    def set_share(self, binding: ShareBinding | None) -> None:
+        """Start (``binding``) or stop (``None``) answering ``pointer`` and ``push_url``;
+        the agent is told with a ``share`` message."""
+        self._share = binding
+        self._announce_share()
+
+    def _announce_share(self) -> None:
+        binding = self._share
+        if binding is None:
+            self.send(Share(on=False))
+        else:
+            # Context only: a title too long is cut, an address the schema refuses
+            # (about:blank, a file) is left out rather than stopping the share.
+            url = binding.url if binding.url and _SHARE_URL.match(binding.url) else None
+            self.send(Share(on=True, title=(binding.title or "")[:200] or None, url=url))
 
     # -- channel lifecycle ------------------------------------------------
 
@@ -80,11 +110,13 @@ class ChannelSession:
         self.detach()
         self._channel = channel
         channel.on("message", self._on_message)
+        channel.on("open", self._on_open)
 
     def detach(self) -> None:
         """Forget the current channel; a transfer half received is dropped."""
         if self._channel is not None:
             self._channel.remove_listener("message", self._on_message)
+            self._channel.remove_listener("open", self._on_open)
             self._channel = None
         self._receiver.abort()
 
@@ -100,6 +132,11 @@ class ChannelSession:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _on_open(self) -> None:
+        # A fresh channel (a reconnection): the agent's console starts over, tell it again.
+        if self._share is not None:
+            self._announce_share()
 
     # -- sending ----------------------------------------------------------
 
@@ -134,7 +171,10 @@ class ChannelSession:
             _log.info("refused a data-channel message: %s", err)
             self.send(ChannelErrorMessage(code=err.code, message=str(err)[:500]))
             return
-        self._dispatch(message)
+        if isinstance(message, Pointer | PushUrl):
+            self._on_share_message(message)
+        else:
+            self._dispatch(message)
 
     def _dispatch(self, message: ChannelMessage) -> None:
         match message:
@@ -163,6 +203,27 @@ class ChannelSession:
                 _log.info("the agent refused a message: %s", message.code)
             case _:  # a capture offered to the kiosk, a print_done: not for this side
                 self.send(ChannelErrorMessage(code="channel.unexpected", message=message.type))
+
+    def _on_share_message(self, message: Pointer | PushUrl) -> None:
+        binding = self._share
+        if isinstance(message, Pointer):
+            if binding is None:
+                self.send(ChannelErrorMessage(code="pointer.not_sharing"))
+            else:
+                binding.show_pointer(message.x, message.y)
+        elif binding is None:
+            self.send(
+                ChannelErrorMessage(code="push_url.not_sharing", message="no e-service on screen")
+            )
+        elif not binding.allows_url(message.url):
+            _log.info("refused a pushed address outside the service's allow-list")
+            self.send(
+                ChannelErrorMessage(
+                    code="push_url.refused", message="this address is not allowed for the service"
+                )
+            )
+        else:
+            binding.open_url(message.url)
 
     # -- captures ---------------------------------------------------------
 

@@ -68,6 +68,8 @@ class CallViewModel(QObject):
     position = Property(int, lambda self: self._view.position, notify=changed)
     waitMinutes = Property(int, lambda self: self._view.wait_minutes, notify=changed)
     agentName = Property(str, lambda self: self._view.agent_name, notify=changed)
+    # The citizen agreed to hand the agent their context (answers, the e-service page shown).
+    shareContext = Property(bool, lambda self: self._view.share_context, notify=changed)
     quality = Property(str, lambda self: self._view.quality, notify=changed)
     microphoneMuted = Property(bool, lambda self: self._view.microphone_muted, notify=changed)
     cameraMuted = Property(bool, lambda self: self._view.camera_muted, notify=changed)

@@ -21,7 +21,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
-from PySide6.QtQuick import QQuickWindow
+from PySide6.QtQuick import QQuickItem, QQuickWindow
 
 from kiosk.maintenance.service import EXIT_RESTART
 from kiosk.native_memory import release_free_heap
@@ -37,6 +37,7 @@ from kiosk.ui.viewmodel import KioskViewModel
 
 if TYPE_CHECKING:
     from kiosk.ui.audio import QtMicrophone, QtSpeaker
+    from kiosk.ui.eservice_share import EServiceShare
 
 log = logging.getLogger(__name__)
 QML_MAIN = Path(__file__).parent / "qml" / "Main.qml"
@@ -129,12 +130,14 @@ class KioskUi:
         )
         services.sync_worker.add_listener(self.maint.on_sync_status)
         self.eservice = self._eservice_viewmodel()
+        self.share = self._eservice_share()
         self.engine = QQmlApplicationEngine()
-        self.engine.rootContext().setContextProperty("eservice", self.eservice)
-        self.engine.rootContext().setContextProperty("maint", self.maint)
-        self.engine.rootContext().setContextProperty("speech", self.speech)
-        self.engine.rootContext().setContextProperty("vm", self.vm)
-        self.engine.rootContext().setContextProperty("call", self.call)
+        context = {"eservice": self.eservice, "maint": self.maint, "speech": self.speech}
+        context |= {"vm": self.vm, "call": self.call}
+        if self.share is not None:
+            context["share"] = self.share
+        for name, qobject in context.items():
+            self.engine.rootContext().setContextProperty(name, qobject)
         self.engine.load(QUrl.fromLocalFile(str(QML_MAIN)))
         roots = self.engine.rootObjects()
         if not roots or not isinstance(roots[0], QQuickWindow):
@@ -178,6 +181,26 @@ class KioskUi:
         self.vm.add_wipe_hook(eservice.wipe)
         return eservice
 
+    def _eservice_share(self) -> EServiceShare | None:
+        """The e-service page shared with the agent during a call (with a video counter)."""
+        services = self.services
+        if services.video is None:
+            return None
+        # Here, not at the top: grabbing frames needs numpy, which a kiosk without a video
+        # counter never loads (the video stack is loaded already when there is one).
+        from kiosk.ui.eservice_share import EServiceShare
+
+        journey = services.journey
+        share = EServiceShare(
+            self.eservice,
+            self.call,
+            services.video.call,
+            keyboard=lambda: self.window.findChild(QQuickItem, "keyboard"),
+            pointer_label=lambda: services.strings.text("share.pointer", journey.session.language),
+        )
+        self.vm.add_wipe_hook(share.stop)
+        return share
+
     def _forget_caches(self) -> None:
         """At the wipe: the keyboard's word state, the JS heap and unused scene resources go too."""
         input_method = QGuiApplication.inputMethod()
@@ -204,6 +227,8 @@ class KioskUi:
         self.call.stop()
         self.maint.stop()
         self.eservice.stop()
+        if self.share is not None:
+            self.share.stop()
         if self.services.video is not None:
             self.services.video.engine.show_frames_on(None)
         for device in (self._speaker, self._microphone):
@@ -213,6 +238,8 @@ class KioskUi:
         shiboken6.delete(self.engine)
         for qobject in (self.vm, self.call, self.maint, self.eservice, self._activity, self._demo):
             shiboken6.delete(qobject)
+        if self.share is not None:
+            shiboken6.delete(self.share)
 
 
 def ensure_display() -> bool:

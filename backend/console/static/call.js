@@ -3,7 +3,7 @@
 // renegotiates by rebuilding its own after a failure). SDP is not trickled, so
 // the answer leaves only once ICE gathering is complete.
 
-import { DATA_CHANNEL_LABEL } from "./protocol.js";
+import { DATA_CHANNEL_LABEL, SCREEN_STREAM_PREFIX } from "./protocol.js";
 
 // Gathering with a TURN server that does not answer never completes: send what we have.
 const GATHERING_TIMEOUT_MS = 5_000;
@@ -37,8 +37,9 @@ function candidatesReady(pc) {
 const ignore = () => undefined;
 
 /**
- * One call with a kiosk. Callbacks (see listen()): onRemoteStream(stream, pc),
- * onChannel(channel), onConnectionState(state). The local stream survives
+ * One call with a kiosk. Callbacks (see listen()): onRemoteStream(stream, pc, track),
+ * onScreenTrack(track, pc) (the kiosk's shared screen), onChannel(channel),
+ * onConnectionState(state). The local stream survives
  * renegotiations.
  */
 export class CallSession {
@@ -54,8 +55,9 @@ export class CallSession {
   }
 
   /** Who hears of the call's media, channel and connection (set when the call view opens). */
-  listen({ onRemoteStream = ignore, onChannel = ignore, onConnectionState = ignore }) {
+  listen({ onRemoteStream = ignore, onScreenTrack = ignore, onChannel = ignore, onConnectionState = ignore }) {
     this.onRemoteStream = onRemoteStream;
+    this.onScreenTrack = onScreenTrack;
     this.onChannel = onChannel;
     this.onConnectionState = onConnectionState;
   }
@@ -86,6 +88,11 @@ export class CallSession {
     const remote = new MediaStream();
     pc.addEventListener("track", (event) => {
       if (this.pc !== pc) return;
+      // The screen share is a stream of its own, shown apart from the citizen's camera.
+      if (event.streams.some((stream) => stream.id.startsWith(SCREEN_STREAM_PREFIX))) {
+        this.onScreenTrack(event.track, pc);
+        return;
+      }
       remote.addTrack(event.track);
       this.onRemoteStream(remote, pc, event.track);
     });

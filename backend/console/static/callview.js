@@ -8,12 +8,17 @@ import {
   MAX_CHAT_CHARS, MAX_TRANSFER_BYTES, ProtocolError, newId, parseChannelMessage, safeFileName, toKiosk,
 } from "./protocol.js";
 import { StampMonitor, visioStats } from "./stamp.js";
+import { ScreenShareView } from "./screen.js";
 import { FileReceiver, sendFile } from "./transfer.js";
 import { $, appendChat, fillContext, setBanner, showError } from "./ui.js";
 
 const URL_PATTERN = /^https?:\/\/\S{1,2000}$/;
 const FORM_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const PDF_MAGIC = "%PDF-";
+const PUSH_URL_REFUSALS = {
+  "push_url.refused": "The kiosk refused the link: it is not on this e-service's allow-list.",
+  "push_url.not_sharing": "The kiosk refused the link: no e-service is on its screen.",
+};
 const QUALITY_TEXT = {
   reduced: "Reduced video quality",
   audio_only: "Audio only: the link is too weak for video",
@@ -38,10 +43,13 @@ export class CallView {
     this.gallery = new Gallery();
     this.prints = new Map(); // print transfer id -> file name, until print_done
     this.monitor = new StampMonitor($("remote-video"));
+    this.screen = new ScreenShareView((x, y) => this.send(toKiosk.pointer(x, y)));
+    globalThis.visioScreenView = this.screen;
     // The session that rang (camera opening, candidates gathering), or a new one.
     this.session = ringing ?? new CallSession(this.callId, iceServers);
     this.session.listen({
-      onRemoteStream: (stream, pc) => this.showRemote(stream, pc),
+      onRemoteStream: (stream, pc, track) => this.showRemote(stream, pc, track),
+      onScreenTrack: (track, pc) => this.screen.showTrack(track, pc),
       onChannel: (channel) => this.attachChannel(channel),
       onConnectionState: (state) => {
         if (state !== "connected") return;
@@ -72,10 +80,10 @@ export class CallView {
     return result;
   }
 
-  showRemote(stream, pc) {
+  showRemote(stream, pc, track) {
     const video = $("remote-video");
     if (video.srcObject !== stream) video.srcObject = stream;
-    this.monitor.watch(pc);
+    this.monitor.watch(pc, track?.kind === "video" ? track.id : null);
     video.play().catch(() => undefined); // autoplay may wait for a gesture outside tests
   }
 
@@ -159,7 +167,16 @@ export class CallView {
       case "quality":
         setBanner("quality-banner", message.level === "full" ? "" : `${QUALITY_TEXT[message.level]} (${message.reason})`);
         break;
+      case "share":
+        this.screen.setSharing(message.on, message.title, message.url);
+        appendChat("system", message.on ? "The kiosk shares its screen: click on it to point." : "The kiosk stopped sharing its screen.");
+        break;
       case "error":
+        if (message.code in PUSH_URL_REFUSALS) {
+          $("push-url-status").textContent = PUSH_URL_REFUSALS[message.code];
+          showError(PUSH_URL_REFUSALS[message.code], message.code);
+          break;
+        }
         showError("The kiosk refused a message.", message.code);
         break;
       default:
@@ -220,6 +237,15 @@ export class CallView {
     if (!title.trim() || title.length > 200) return showError("Give a title of 1 to 200 characters.", "push.bad_title");
     if (!URL_PATTERN.test(url)) return showError("The address must start with http:// or https://.", "push.bad_url");
     if (this.send(toKiosk.pushLink(kind, title.trim(), url))) appendChat("system", `Sent ${kind === "qr" ? "QR code" : "link"}: ${title}`);
+  }
+
+  /** Open `url` in the e-service on the kiosk's screen (the kiosk checks its allow-list). */
+  pushUrl(url) {
+    if (!URL_PATTERN.test(url)) return showError("The address must start with http:// or https://.", "push.bad_url");
+    if (this.send(toKiosk.pushUrl(url))) {
+      $("push-url-status").textContent = `Sent: ${url}`;
+      appendChat("system", `Link sent to the e-service: ${url}`);
+    }
   }
 
   pushForm(title, formId) {
@@ -284,6 +310,8 @@ export class CallView {
 
   close() {
     this.monitor.stop();
+    this.screen.close();
+    if (globalThis.visioScreenView === this.screen) globalThis.visioScreenView = null;
     this.session.close();
     this.receiver.abort();
     this.channel = null;

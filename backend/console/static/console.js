@@ -255,6 +255,10 @@ function wireForms() {
     const kind = document.querySelector('input[name="push-kind"]:checked')?.value ?? "link";
     state.view?.pushLink(kind, $("push-title").value, $("push-url").value.trim());
   });
+  $("push-url-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.view?.pushUrl($("push-url-input").value.trim());
+  });
   $("push-form-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.view?.pushForm($("form-title").value, $("form-id").value.trim());

@@ -141,8 +141,20 @@ const CHANNEL_TO_CONSOLE = {
   print_done: { id: "string", ok: "boolean", code: "string?" },
   quality: { level: "string", reason: "string" },
   curtain: { on: "boolean" },
+  // The kiosk's screen share started (with the page as context) or stopped.
+  share: { on: "boolean", title: "string?", url: "string?" },
   error: { code: "string", message: "string?" },
 };
+
+// The kiosk sends its shared screen as a stream whose id starts with this
+// (video/screen_share.py SCREEN_STREAM_PREFIX): that is how the two videos are told apart.
+export const SCREEN_STREAM_PREFIX = "vg-screen-";
+const URL_PATTERN = /^https?:\/\/\S{1,2000}$/;
+
+/** A point of the shared frame, both coordinates clamped to 0..1 (the kiosk refuses others). */
+export function clampUnit(value) {
+  return Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
+}
 
 /** Parse one data-channel text frame; throws ProtocolError with a `channel.*` code. */
 export function parseChannelMessage(text) {
@@ -159,6 +171,9 @@ export function parseChannelMessage(text) {
   if (doc.type === "file_begin") {
     if (!SHA256_PATTERN.test(doc.sha256)) throw new ProtocolError("channel.invalid", "file_begin: bad sha256");
     if (doc.size < 0) throw new ProtocolError("channel.invalid", "file_begin: negative size");
+  }
+  if (doc.type === "share" && doc.url != null && !URL_PATTERN.test(doc.url)) {
+    throw new ProtocolError("channel.invalid", "share: bad url");
   }
   if (doc.type === "quality" && !QUALITY_LEVELS.includes(doc.level)) {
     throw new ProtocolError("channel.invalid", "quality: unknown level");
@@ -190,6 +205,8 @@ export const toKiosk = {
   fileEnd: (id) => ({ type: "file_end", id }),
   fileError: (id, code) => ({ type: "file_error", id, code }),
   curtain: (on) => ({ type: "curtain", on }),
+  pointer: (x, y) => ({ type: "pointer", x: clampUnit(x), y: clampUnit(y) }),
+  pushUrl: (url) => ({ type: "push_url", id: newId("url"), url }),
   end: (outcome, notes) => (notes ? { type: "end", outcome, notes } : { type: "end", outcome }),
   error: (code, message) => ({ type: "error", code, message: String(message).slice(0, 500) }),
 };

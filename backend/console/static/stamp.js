@@ -129,6 +129,7 @@ export class StampMonitor {
     this.video = video;
     this.stats = stats;
     this.pc = null;
+    this.trackId = null; // the camera's track: the kiosk's screen share is another video
     this.canvas = document.createElement("canvas");
     // willReadFrequently keeps the canvas on the CPU: getImageData every frame.
     this.ctx = this.canvas.getContext("2d", { willReadFrequently: true });
@@ -145,9 +146,10 @@ export class StampMonitor {
     this.statsTimer = setInterval(() => this.pollStats(), STATS_PERIOD_MS);
   }
 
-  /** Follow a new RTCPeerConnection (after a renegotiation). */
-  watch(pc) {
+  /** Follow a new RTCPeerConnection (after a renegotiation), and only `trackId` if given. */
+  watch(pc, trackId = null) {
     this.pc = pc;
+    if (trackId) this.trackId = trackId;
   }
 
   stop() {
@@ -216,7 +218,8 @@ export class StampMonitor {
     try {
       const report = await this.pc.getStats();
       report.forEach((entry) => {
-        if (entry.type === "inbound-rtp" && entry.kind === "video") {
+        const mine = !this.trackId || entry.trackIdentifier === this.trackId;
+        if (entry.type === "inbound-rtp" && entry.kind === "video" && mine) {
           s.framesDecoded = entry.framesDecoded ?? s.framesDecoded;
           s.frameWidth = entry.frameWidth ?? s.frameWidth;
           s.frameHeight = entry.frameHeight ?? s.frameHeight;

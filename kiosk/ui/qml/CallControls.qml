@@ -1,7 +1,7 @@
 import QtQuick
 
-// Under the video: microphone, camera, hang up.
-Row {
+// Under the video: microphone, camera, hang up (wrapping when the call is docked narrow).
+Flow {
     spacing: Theme.px(24)
     KioskButton {
         objectName: "microphoneButton"

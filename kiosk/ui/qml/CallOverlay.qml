@@ -12,6 +12,31 @@ Rectangle {
     MouseArea { anchors.fill: parent }  // touches never reach the screen below
 
     readonly property bool live: call.phase === "connected" || call.phase === "reconnecting"
+    // Beside an e-service page shared with the agent: the citizen goes on using the page,
+    // the call narrowed to a column (Main.qml narrows the overlay).
+    property bool docked: false
+
+    Rectangle {
+        id: shareNotice
+        objectName: "shareNotice"
+        visible: root.docked
+        x: Theme.px(16); y: Theme.px(16)
+        width: parent.width - Theme.px(32)
+        height: visible ? noticeText.height + Theme.px(24) : 0
+        radius: Theme.px(10)
+        color: Theme.surface
+        border.width: Theme.px(2); border.color: Theme.accent
+        Text {
+            id: noticeText
+            anchors.centerIn: parent
+            width: parent.width - Theme.px(24)
+            wrapMode: Text.WordWrap
+            text: vm.strings["share.notice"]
+            font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(24); font.bold: true
+            color: Theme.text
+            Accessible.role: Accessible.StaticText; Accessible.name: text
+        }
+    }
 
     function open() { visible = true }
     function close() { call.close(); visible = false }
@@ -20,8 +45,10 @@ Rectangle {
     Rectangle {
         id: videoFrame
         visible: root.live
-        x: Theme.px(40); y: Theme.px(32)
-        width: Math.min(parent.width * 0.64, (parent.height - Theme.px(64)) * 16 / 9)
+        x: root.docked ? Theme.px(16) : Theme.px(40)
+        y: root.docked ? shareNotice.y + shareNotice.height + Theme.px(16) : Theme.px(32)
+        width: root.docked ? parent.width - Theme.px(32)
+                           : Math.min(parent.width * 0.64, (parent.height - Theme.px(64)) * 16 / 9)
         height: width * 9 / 16
         color: "#000000"
         radius: Theme.px(12)
@@ -60,10 +87,17 @@ Rectangle {
         visible: root.live
         anchors { left: videoFrame.right; right: parent.right; top: parent.top; bottom: parent.bottom
                   leftMargin: Theme.px(32); rightMargin: Theme.px(40); topMargin: Theme.px(32); bottomMargin: Theme.px(32) }
+        states: State {
+            when: root.docked
+            AnchorChanges { target: panel; anchors.left: root.left; anchors.top: controls.bottom }
+            PropertyChanges { target: panel; anchors.leftMargin: Theme.px(16); anchors.rightMargin: Theme.px(16)
+                              anchors.topMargin: Theme.px(20); anchors.bottomMargin: Theme.px(16) }
+        }
     }
     CallControls {
+        id: controls
         visible: root.live
-        anchors { left: videoFrame.left; top: videoFrame.bottom; topMargin: Theme.px(28) }
+        anchors { left: videoFrame.left; top: videoFrame.bottom; topMargin: root.docked ? Theme.px(16) : Theme.px(28) }
         width: videoFrame.width
     }
 

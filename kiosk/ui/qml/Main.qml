@@ -72,7 +72,10 @@ Window {
         id: callOverlay
         anchors.top: header.visible ? header.bottom : parent.top
         anchors.bottom: parent.bottom
-        width: parent.width
+        anchors.right: parent.right
+        // Over the coach's column only, while the agent watches the e-service page.
+        docked: typeof share !== "undefined" && share.active
+        width: docked ? Theme.px(532) : parent.width
     }
     // Narrower than the screen: a keyboard's height follows its width, and the field
     // being typed in must stay in view above it.
