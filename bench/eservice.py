@@ -160,8 +160,71 @@ async def webview_ready(kiosk: RunningKiosk, _site: LoopbackSite) -> dict[str, A
     }
 
 
+# The peer: Qt WebEngine with nothing of the kiosk around it. A bare window holding
+# only a WebEngineView on a fresh off-the-record profile, the size of the kiosk's
+# web view, told to load the same page: the time from setting its address to the
+# first presented frame showing the page, by the same test as the kiosk's.
+PEER_QML = b"""
+import QtQuick
+import QtQuick.Window
+import QtWebEngine
+Window {
+    width: 1376; height: 840; visible: true
+    WebEngineProfile { id: profile; offTheRecord: true }
+    WebEngineView { id: view; objectName: "peerView"; anchors.fill: parent; profile: profile }
+}
+"""
+
+
+async def peer_load_and_time(kiosk: RunningKiosk, url: str) -> float:
+    """A bare web view's time from its address set to the page on screen (ms)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtQml import QQmlComponent
+
+    component = QQmlComponent(kiosk.ui.engine)
+    component.setData(PEER_QML, QUrl.fromLocalFile(str(Path(__file__).with_name("Peer.qml"))))
+    window = component.create()
+    assert isinstance(window, QQuickWindow), component.errorString()
+    view = window.findChild(QQuickItem, "peerView")
+    assert view is not None
+    loop = asyncio.get_running_loop()
+    first: asyncio.Future[None] = loop.create_future()
+    shown: asyncio.Future[float] = loop.create_future()
+
+    def on_frame() -> None:
+        if not first.done():
+            first.set_result(None)
+        elif not shown.done() and painted(window, view):
+            shown.set_result(time.perf_counter())
+
+    window.frameSwapped.connect(on_frame, Qt.ConnectionType.DirectConnection)
+    try:
+        async with asyncio.timeout(FRAME_TIMEOUT_S):
+            await first  # the empty window is up: only the page's load is timed
+            started = time.perf_counter()
+            view.setProperty("url", url)
+            window.requestUpdate()
+            done_at = await shown
+    finally:
+        window.frameSwapped.disconnect(on_frame)
+        window.close()
+        view.deleteLater()
+        window.deleteLater()
+        await asyncio.sleep(0.3)  # the page goes before its profile
+    return (done_at - started) * 1000
+
+
+async def peer_webview_ready(kiosk: RunningKiosk, site: LoopbackSite) -> dict[str, Any]:
+    """The peer's ``RUNS`` loads of the e-service's first page, each on a new profile."""
+    runs = [await peer_load_and_time(kiosk, site.origin + "/") for _ in range(RUNS)]
+    return {
+        "peer_webview_ready_ms": round(statistics.median(runs), 1),
+        "peer_webview_ready_runs_ms": [round(x, 1) for x in runs],
+    }
+
+
 # Each adds its keys to the JSON object; the screen share's measurements join here.
-MEASUREMENTS: list[Measurement] = [webview_ready]
+MEASUREMENTS: list[Measurement] = [webview_ready, peer_webview_ready]
 
 
 def screen_share() -> dict[str, Any]:
@@ -199,6 +262,9 @@ def main() -> None:
     targets = {"webview_ready_ms": TARGET_MS} | share.pop("targets")
     meets = {"webview_ready_ms": results["webview_ready_meets_target"]} | share.pop("meets_targets")
     results |= share | {"targets": targets, "meets_targets": meets}
+    results["ratio_webview_ready_to_peer"] = round(
+        results["webview_ready_ms"] / results["peer_webview_ready_ms"], 2
+    )
     results |= {
         "runs": RUNS,
         "cpus": os.cpu_count(),
