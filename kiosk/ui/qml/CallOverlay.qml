@@ -63,8 +63,10 @@ Rectangle {
         Rectangle {
             objectName: "reconnectingBanner"
             visible: call.phase === "reconnecting" || call.quality !== "full"
-            anchors { left: parent.left; right: parent.right; bottom: parent.bottom; margins: Theme.px(16) }
-            height: bannerText.height + Theme.px(32)
+            // Docked, the video is small: a slimmer banner leaves the agent's face visible.
+            anchors { left: parent.left; right: parent.right; bottom: parent.bottom
+                      margins: root.docked ? Theme.px(8) : Theme.px(16) }
+            height: bannerText.height + (root.docked ? Theme.px(12) : Theme.px(32))
             radius: Theme.px(10)
             color: Theme.surface
             Text {
@@ -75,7 +77,7 @@ Rectangle {
                 horizontalAlignment: Text.AlignHCenter
                 text: call.phase === "reconnecting" ? vm.strings["call.reconnecting"]
                                                     : call.quality === "full" ? "" : vm.strings["call.quality_" + call.quality]
-                font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(30); font.bold: true
+                font.family: Theme.fontFamily; font.pixelSize: root.docked ? Theme.fpx(20) : Theme.fpx(30); font.bold: true
                 color: Theme.text
                 Accessible.role: Accessible.AlertMessage; Accessible.name: text
             }
