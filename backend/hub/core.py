@@ -80,6 +80,7 @@ class Hub:
         self._loop_task: asyncio.Task[None] | None = None
         self._revalidate_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._in_flight: set[asyncio.Future[Any]] = set()  # database work in worker threads
 
     # --- running database work -------------------------------------------------------
 
@@ -90,7 +91,13 @@ class Hub:
             with self.engine.begin() as conn:
                 return operation(conn)
 
-        return await run_in_threadpool(in_transaction)
+        # A thread cannot be cancelled: a caller cancelled at shutdown leaves its
+        # transaction running, holding a connection. stop() waits for these, so the
+        # engine is disposed with every connection back in its pool (none left open).
+        work = asyncio.ensure_future(run_in_threadpool(in_transaction))
+        self._in_flight.add(work)
+        work.add_done_callback(self._in_flight.discard)
+        return await asyncio.shield(work)
 
     def now(self) -> datetime:
         """The hub's clock (replaced in tests)."""
@@ -250,4 +257,5 @@ class Hub:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
         await self.fanout.stop()

@@ -34,7 +34,6 @@ from tests.e2e.video_stack import (
     BrowserThread,
     VideoBackend,
     open_console,
-    video_backend,
     video_kiosk_settings,
 )
 from tests.eservices.catalogues import eservice_catalogue
@@ -70,12 +69,6 @@ def share_catalogue(folder: Path, origin: str) -> Path:
 
 
 @pytest.fixture
-def stack_backend(tmp_path: Path, coturn: TurnServer) -> Iterator[VideoBackend]:  # noqa: F811
-    with video_backend(tmp_path / "backend", coturn) as backend:
-        yield backend
-
-
-@pytest.fixture
 def share_kiosk(
     qapp: object,
     tmp_path: Path,
@@ -90,15 +83,6 @@ def share_kiosk(
     kiosk = settings.kiosk.model_copy(update={"catalogue": catalogue})
     with running_kiosk(settings.model_copy(update={"kiosk": kiosk})) as running:
         yield running
-
-
-@pytest.fixture
-def browser() -> Iterator[BrowserThread]:
-    thread = BrowserThread()
-    try:
-        yield thread
-    finally:
-        thread.close()
 
 
 def near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:

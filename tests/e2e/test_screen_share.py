@@ -11,14 +11,12 @@ on the kiosk at that spot; a pushed address opens only inside the allow-list.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from kiosk.call_desk import CallPhase
 from kiosk.ui.driver import KioskDriver
-from kiosk.ui.harness import RunningKiosk, running_kiosk
+from kiosk.ui.harness import RunningKiosk
 from tests.e2e.screen_share_stack import (
     ALLOWED_ORIGIN,
     MARKER_BOX,
@@ -32,45 +30,13 @@ from tests.e2e.video_stack import (
     BrowserThread,
     VideoBackend,
     open_console,
-    video_backend,
-    video_kiosk_settings,
 )
 from tests.fixtures.coturn import coturn  # noqa: F401 (fixture)
 from video.screen_share import MASK_RGB
-from video.turnserver import TurnServer
 
 SECRET = "Zq7-SECRET-Zq7"
 MARKER_CENTRE = (MARKER_BOX[0] + MARKER_BOX[2] / 2, MARKER_BOX[1] + MARKER_BOX[3] / 2)
 CODEC_TOLERANCE = 20  # VP8 is lossy: a flat grey decodes within a few levels of itself
-
-
-@pytest.fixture
-def stack_backend(tmp_path: Path, coturn: TurnServer) -> Iterator[VideoBackend]:  # noqa: F811
-    with video_backend(tmp_path / "backend", coturn) as backend:
-        yield backend
-
-
-@pytest.fixture
-def video_kiosk(
-    qapp: object,
-    tmp_path: Path,
-    stack_backend: VideoBackend,
-    coturn: TurnServer,  # noqa: F811
-) -> Iterator[RunningKiosk]:
-    settings = video_kiosk_settings(
-        tmp_path / "kiosk", stack_backend, coturn, width=640, height=360, fps=15
-    )
-    with running_kiosk(settings) as kiosk:
-        yield kiosk
-
-
-@pytest.fixture
-def browser() -> Iterator[BrowserThread]:
-    thread = BrowserThread()
-    try:
-        yield thread
-    finally:
-        thread.close()
 
 
 def near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:

@@ -9,52 +9,18 @@ out of the kiosk's printer; the agent ends the call.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from reportlab.pdfgen.canvas import Canvas
 
 from kiosk.call_desk import CallPhase
-from kiosk.ui.harness import RunningKiosk, running_kiosk
+from kiosk.ui.harness import RunningKiosk
 from tests.e2e.video_stack import (
     BrowserThread,
     VideoBackend,
     open_console,
-    video_backend,
-    video_kiosk_settings,
 )
 from tests.fixtures.coturn import coturn  # noqa: F401 (fixture)
-from video.turnserver import TurnServer
-
-
-@pytest.fixture
-def stack_backend(tmp_path: Path, coturn: TurnServer) -> Iterator[VideoBackend]:  # noqa: F811
-    with video_backend(tmp_path / "backend", coturn) as backend:
-        yield backend
-
-
-@pytest.fixture
-def video_kiosk(
-    qapp: object,
-    tmp_path: Path,
-    stack_backend: VideoBackend,
-    coturn: TurnServer,  # noqa: F811
-) -> Iterator[RunningKiosk]:
-    settings = video_kiosk_settings(
-        tmp_path / "kiosk", stack_backend, coturn, width=640, height=360, fps=15
-    )
-    with running_kiosk(settings) as kiosk:
-        yield kiosk
-
-
-@pytest.fixture
-def browser() -> Iterator[BrowserThread]:
-    thread = BrowserThread()
-    try:
-        yield thread
-    finally:
-        thread.close()
 
 
 def sample_pdf(path: Path) -> bytes:
