@@ -174,7 +174,12 @@ function render(summary) {
   );
 }
 
+// Each refresh is numbered: an older answer arriving after a newer request (the first
+// load still running when the manager applies a filter) must not show stale figures.
+let latestRefresh = 0;
+
 async function refresh() {
+  const generation = ++latestRefresh;
   const params = query();
   $("export").href = `${API}/export.csv?${params}`;
   $("status").textContent = "Loading…";
@@ -183,6 +188,7 @@ async function refresh() {
       getJson(`${API}/summary?${params}`),
       getJson(`${API}/filters?${new URLSearchParams({from: $("from").value, to: $("to").value})}`),
     ]);
+    if (generation !== latestRefresh) return;
     fillSelect($("site"), choices.sites);
     fillSelect($("agency"), choices.agencies);
     fillSelect($("service"), choices.services);
@@ -190,6 +196,7 @@ async function refresh() {
     $("status").textContent = "";
     document.body.dataset.loaded = params;
   } catch (error) {
+    if (generation !== latestRefresh) return;
     $("status").textContent = `Could not load the figures: ${error.message}`;
   }
 }
