@@ -136,7 +136,8 @@ class KioskCallBench:
             f"console {console['frameWidth']}x{console['frameHeight']}"
             f" {console['framesPerSecond']} fps, latency {console['lastStampLatencyMs']} ms"
             f" (jitter buffer {console['jitterBufferMs']} ms);"
-            f" kiosk quality {self.call.quality.level.value}",
+            f" kiosk quality {self.call.quality.level.value};"
+            f" repair {console.get('repair')}",
             file=sys.stderr,
             flush=True,
         )

@@ -22,6 +22,10 @@ from aiortc.codecs import vpx
 # libvpx realtime speed: -16 (fastest) to -1; aiortc uses -6.
 CPU_USED = "-10"
 OVERRIDES = {"cpu-used": CPU_USED, "noise-sensitivity": "0"}
+# The rate steps the encoder takes (see KioskVp8Encoder): a fall of 15 % is what a
+# REMB overuse signal asks for; a rise of 25 % is a real change of the link.
+FALL = 0.85
+RISE = 1.25
 
 
 class _TunedCodec:
@@ -44,7 +48,47 @@ class _TunedCodec:
 
 
 class KioskVp8Encoder(vpx.Vp8Encoder):
-    """aiortc's VP8 encoder with :data:`OVERRIDES` applied to libvpx."""
+    """aiortc's VP8 encoder with :data:`OVERRIDES` applied to libvpx.
+
+    It follows the receiver's bandwidth estimate (REMB) in steps rather than
+    every wobble: libvpx (through FFmpeg) cannot change its rate once open, so
+    aiortc reopens the codec whenever the target moves by 10 %, and every
+    reopening starts on a key frame, several times a normal frame's size and
+    cost. A browser's estimate wanders by more than that around a steady link
+    (seen: a key frame every 2 s at 720p). The target follows a fall of
+    :data:`FALL` or more at once (congestion must be obeyed) and a rise of
+    :data:`RISE` or more (or up to aiortc's ceiling); smaller moves wait.
+
+    It also takes only a share of the estimate when asked (:meth:`set_share`):
+    loss protection sends every packet twice (``video/protection.py``), and the
+    copies need the rest.
+    """
+
+    def __init__(self) -> None:
+        self._share = 1.0
+        self.estimate_bps = vpx.DEFAULT_BITRATE  # the last estimate given (REMB)
+        self.openings = 0  # libvpx contexts opened: the first, then one per rate step
+        super().__init__()
+
+    @property
+    def target_bitrate(self) -> int:
+        return int(vpx.Vp8Encoder.target_bitrate.fget(self))  # type: ignore[attr-defined]
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:
+        self.estimate_bps = bitrate
+        self._retarget(force=False)
+
+    def set_share(self, share: float) -> None:
+        """Encode at ``share`` (0..1] of the bandwidth estimate from now on."""
+        self._share = share
+        self._retarget(force=True)
+
+    def _retarget(self, *, force: bool) -> None:
+        wanted = max(vpx.MIN_BITRATE, min(int(self.estimate_bps * self._share), vpx.MAX_BITRATE))
+        current = self.target_bitrate
+        if force or wanted <= current * FALL or wanted >= min(current * RISE, vpx.MAX_BITRATE):
+            vpx.Vp8Encoder.target_bitrate.fset(self, wanted)  # type: ignore[attr-defined]
 
     @property
     def codec(self) -> Any:
@@ -53,6 +97,7 @@ class KioskVp8Encoder(vpx.Vp8Encoder):
     @codec.setter
     def codec(self, value: Any) -> None:
         self.__dict__["_tuned"] = None if value is None else _TunedCodec(value)
+        self.openings += value is not None
 
 
 def install() -> None:

@@ -20,6 +20,8 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from video.encoder import install as install_encoder
 from video.media import TrackTap
+from video.playout_delay import install as install_playout_delay
+from video.protection import LossShield
 from video.receiver import AudioSink, RemoteVideo, play_audio
 from video.screen_share import SCREEN_STREAM_PREFIX
 from video.settings import CallSettings
@@ -47,6 +49,7 @@ class PeerLink:
         screen: MediaStreamTrack | None = None,
     ) -> None:
         install_encoder()  # VP8 at the speed a kiosk can afford (video/encoder.py)
+        install_playout_delay()  # the agent's browser shows our frames as they come
         self.pc = RTCPeerConnection(settings.rtc_configuration())
         self.connected = asyncio.Event()
         self.failed = asyncio.Event()
@@ -55,7 +58,8 @@ class PeerLink:
         self._audio_sink = audio_sink
         self._on_media = on_media
         # Taps: aiortc stops a sent track when its connection closes; the sources live on.
-        self.pc.addTrack(TrackTap(video))
+        camera = self.pc.addTrack(TrackTap(video))
+        self.shield = LossShield(camera)  # copies on a lossy link (video/protection.py)
         if audio is not None:
             voice = self.pc.addTrack(TrackTap(audio))
             # A stream of its own (its own msid): a browser lip-syncs the tracks of

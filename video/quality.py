@@ -14,6 +14,7 @@ from aiortc.stats import RTCRemoteInboundRtpStreamStats
 from video.adapt import AdaptState, Policy, Sample, decide
 from video.channel import QualityLevel
 from video.media import PacedAudioTrack, PacedVideoTrack
+from video.protection import LossShield
 from video.settings import CallSettings
 
 _log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ def _remb_bitrate(pc: RTCPeerConnection) -> int | None:
     for sender in pc.getSenders():
         if isinstance(sender, RTCRtpSender) and sender.kind == "video":
             encoder = getattr(sender, "_RTCRtpSender__encoder", None)
-            bitrate = getattr(encoder, "target_bitrate", None)
+            # The estimate itself: under loss protection the encoder takes only a share.
+            bitrate = getattr(encoder, "estimate_bps", getattr(encoder, "target_bitrate", None))
             if isinstance(bitrate, int):
                 return bitrate
     return None
@@ -117,8 +119,11 @@ class QualityController:
         if self._audio is not None:
             self._audio.pause(level is QualityLevel.CHAT_ONLY or self.microphone_muted)
 
-    async def run(self, pc: RTCPeerConnection) -> None:
-        """Sample ``pc`` every second and adapt, until cancelled."""
+    async def run(self, pc: RTCPeerConnection, shield: LossShield | None = None) -> None:
+        """Sample ``pc`` every second and adapt, until cancelled.
+
+        ``shield``, the camera's loss protection, follows the same reports.
+        """
         cpu = CpuMeter()
         started = time.monotonic()
         while True:
@@ -128,6 +133,8 @@ class QualityController:
             except Exception:  # a closing pc: stats are best effort
                 _log.debug("stats unavailable", exc_info=True)
                 continue
+            if shield is not None:
+                shield.update(sample.loss)
             sample = settled(sample, time.monotonic() - started)
             state, reason = decide(self.state, sample, self._policy)
             changed = state.level is not self.state.level

@@ -61,6 +61,7 @@ class LinkSupervisor:
         self._last_traffic: float | None = None
         self.remote_level = QualityLevel.FULL
         self.renegotiations = 0
+        self.link: PeerLink | None = None  # the connection being made or in use
         self._link_worked = False
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -109,6 +110,7 @@ class LinkSupervisor:
             link, sdp = prepared.link, prepared.sdp
         self._session.attach(link.channel)
         link.channel.on("open", self._on_channel_open)
+        self.link = link
         try:
             failure = await self._connect(link, sdp)
             if failure is not None:
@@ -116,10 +118,11 @@ class LinkSupervisor:
             self._link_worked = True
             self._on_link_state(True, 0)
             if self._settings.adapt:
-                link.spawn(self._quality.run(link.pc))
+                link.spawn(self._quality.run(link.pc, link.shield))
             return await self._watch(link)
         finally:
             self._answer = None
+            self.link = None
             self._session.detach()
             self._retire(link)
 

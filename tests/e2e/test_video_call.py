@@ -16,11 +16,14 @@ from reportlab.pdfgen.canvas import Canvas
 from kiosk.call_desk import CallPhase
 from kiosk.ui.harness import RunningKiosk
 from tests.e2e.video_stack import (
+    AgentConsole,
     BrowserThread,
     VideoBackend,
     open_console,
 )
 from tests.fixtures.coturn import coturn  # noqa: F401 (fixture)
+from video import playout_delay
+from video.call import Call
 
 
 def sample_pdf(path: Path) -> bytes:
@@ -61,6 +64,8 @@ def test_agent_and_citizen_talk_chat_capture_and_print(
         await d.wait_for(lambda: video.call.stats.frames_decoded > 20, "kiosk decodes the agent")
         await d.wait_for(lambda: view.property("framesShown") > 10, "the agent on screen")
 
+        await low_latency_and_loss_protection(video.call, browser, agent)
+
         # Chat: the agent writes, the kiosk shows a caption; the citizen answers by a tap.
         await browser.call(agent.write("Bonjour, je suis Ana."))
         await d.wait_for(
@@ -93,3 +98,20 @@ def test_agent_and_citizen_talk_chat_capture_and_print(
         assert video_kiosk.services.journey.session.service_id == "change-of-address"
 
     video_kiosk.run(scenario())
+
+
+async def low_latency_and_loss_protection(
+    call: Call, browser: BrowserThread, agent: AgentConsole
+) -> None:
+    """The browser agreed to show the kiosk's frames as they come (playout-delay), and
+    takes the copies loss protection sends on its RTX stream."""
+    link = call.supervisor.link if call.supervisor else None
+    assert link is not None
+    assert link.pc.remoteDescription is not None
+    assert f" {playout_delay.URI}\r\n" in link.pc.remoteDescription.sdp
+    for _ in range(2):
+        link.shield.update(0.2)  # two lossy seconds, as the receiver would report
+    assert link.shield.on
+    copied = await browser.call(agent.receives_retransmissions(packets=30))
+    before = copied["framesDecoded"]  # and the picture goes on
+    await browser.call(agent.wait_decoded(frames=before + 15, stamped=5))

@@ -167,6 +167,16 @@ class AgentConsole:
         )
         return await visio_stats(self.page)
 
+    async def receives_retransmissions(self, packets: int) -> dict[str, Any]:
+        """Wait until the browser received ``packets`` RTX packets of the kiosk's video."""
+        await wait_for_js(
+            self.page,
+            "() => window.visioStats.repair.retransmittedPacketsReceived"
+            f" > {packets}",
+            timeout=WAIT_MS,
+        )
+        return await visio_stats(self.page)
+
     async def write(self, text: str) -> None:
         await self.page.get_by_label("Message to the citizen").fill(text)
         await self.page.get_by_role("button", name="Send").click()

@@ -105,6 +105,9 @@ export function createStats() {
     latencyP50Ms: null,
     latencyP95Ms: null,
     jitterBufferMs: null, // mean jitter-buffer delay of the last poll's frames
+    // Loss and repair of the video received, cumulative (inbound-rtp): NACKs sent,
+    // packets never received, retransmissions (RTX) received, key frames decoded.
+    repair: { nackCount: 0, packetsLost: 0, retransmittedPacketsReceived: 0, keyFramesDecoded: 0 },
     captures: [], // {id, width, height, bytes, shownAtMs} of each document capture received
     // Epoch milliseconds (Date.now()) of the moments a benchmark times the call by:
     acceptedAtMs: null, // the agent accepted the call
@@ -225,6 +228,7 @@ export class StampMonitor {
           s.frameHeight = entry.frameHeight ?? s.frameHeight;
           s.framesPerSecond = entry.framesPerSecond ?? s.framesPerSecond;
           this.jitterBuffer(entry);
+          for (const key of Object.keys(s.repair)) s.repair[key] = entry[key] ?? s.repair[key];
         }
       });
     } catch {
