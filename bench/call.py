@@ -137,7 +137,7 @@ class KioskCallBench:
             f" {console['framesPerSecond']} fps, latency {console['lastStampLatencyMs']} ms"
             f" (jitter buffer {console['jitterBufferMs']} ms);"
             f" kiosk quality {self.call.quality.level.value};"
-            f" repair {console.get('repair')}",
+            f" repair {console.get('repair')}; kiosk encoder openings {self.encoder_openings()}",
             file=sys.stderr,
             flush=True,
         )
@@ -239,6 +239,17 @@ class KioskCallBench:
         )
         self.figures["recovery_s"] = None if recovered is None else round(recovered / 1000, 2)
         self.figures["recovery_renegotiations"] = self.supervisor_renegotiations() - renegotiations
+
+    def encoder_openings(self) -> int | None:
+        """How many times the camera's libvpx context was opened (each starts on a key frame)."""
+        link = self.call.supervisor.link if self.call.supervisor else None
+        if link is None:
+            return None
+        for sender in link.pc.getSenders():
+            openings = getattr(getattr(sender, "_RTCRtpSender__encoder", None), "openings", None)
+            if isinstance(openings, int) and sender.track is not None and sender.kind == "video":
+                return openings
+        return None
 
     def supervisor_renegotiations(self) -> int:
         supervisor = self.call.supervisor

@@ -87,6 +87,8 @@ class LossShield:
         self.state = ShieldState()
         self.attached = False
         self.copies = 0  # packets sent twice, for diagnostics and tests
+        self.repairs = 0  # packets the receiver still asked for (NACK) while copies went
+        self._window = (0, 0)  # copies and repairs at the last residual_loss()
 
     @property
     def on(self) -> bool:
@@ -98,9 +100,10 @@ class LossShield:
             return True
         if getattr(self._sender, "_RTCRtpSender__rtx_payload_type", None) is None:
             return False
-        transport: Any = self._sender.transport
-        send = transport._send_rtp
-        ssrc = self._sender._ssrc.to_bytes(4, "big")
+        sender: Any = self._sender
+        transport: Any = sender.transport
+        send, retransmit = transport._send_rtp, sender._retransmit
+        ssrc = sender._ssrc.to_bytes(4, "big")
 
         async def send_with_copy(data: bytes) -> None:
             await send(data)
@@ -108,11 +111,29 @@ class LossShield:
             # the other senders bundled on this transport.
             if self.state.on and _is_rtp_of(data, ssrc):
                 self.copies += 1
-                await self._sender._retransmit(int.from_bytes(data[2:4], "big"))
+                await retransmit(int.from_bytes(data[2:4], "big"))
+
+        async def retransmit_on_nack(sequence_number: int) -> None:
+            # aiortc calls this for each packet a NACK names: both copies were lost.
+            self.repairs += self.state.on
+            await retransmit(sequence_number)
 
         transport._send_rtp = send_with_copy
+        sender._retransmit = retransmit_on_nack
         self.attached = True
         return True
+
+    def residual_loss(self) -> float | None:
+        """The share of packets lost despite their copy since the last call, while on.
+
+        The receiver's reports count the original packets a copy replaced as lost:
+        what the picture suffers is what it still asks to have resent.
+        """
+        copies, repairs = self.copies - self._window[0], self.repairs - self._window[1]
+        self._window = (self.copies, self.repairs)
+        if not self.state.on or copies == 0:
+            return None
+        return min(1.0, repairs / copies)
 
     def update(self, loss: float | None) -> None:
         """Apply one second's loss report: turn copies on or off, share the bitrate."""

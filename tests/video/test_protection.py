@@ -129,3 +129,23 @@ def test_without_rtx_it_stays_off() -> None:
     assert not shield.on
     assert not shield.attached
     assert sender._RTCRtpSender__encoder.shares == []
+
+
+def test_what_is_left_after_the_copies_is_what_the_receiver_still_asks_for() -> None:
+    sender = FakeSender()
+    shield = shield_for(sender)
+
+    async def scenario() -> None:
+        shield.update(0.05)
+        send: Any = sender.transport._send_rtp
+        for seq in range(200):
+            await send(rtp(CAMERA_SSRC, seq))
+        nack: Any = sender._retransmit  # what aiortc calls when a NACK names a packet
+        await nack(17)
+        await nack(18)
+
+    assert shield.residual_loss() is None  # nothing sent yet
+    asyncio.run(scenario())
+    assert shield.residual_loss() == 2 / 200
+    assert shield.residual_loss() is None  # a new window: nothing since
+    assert sender.retransmitted[-2:] == [17, 18]  # the NACKed packets were resent

@@ -106,8 +106,15 @@ export function createStats() {
     latencyP95Ms: null,
     jitterBufferMs: null, // mean jitter-buffer delay of the last poll's frames
     // Loss and repair of the video received, cumulative (inbound-rtp): NACKs sent,
-    // packets never received, retransmissions (RTX) received, key frames decoded.
-    repair: { nackCount: 0, packetsLost: 0, retransmittedPacketsReceived: 0, keyFramesDecoded: 0 },
+    // key frames asked for (PLI), packets never received, retransmissions (RTX)
+    // received, key frames decoded.
+    repair: {
+      nackCount: 0,
+      pliCount: 0,
+      packetsLost: 0,
+      retransmittedPacketsReceived: 0,
+      keyFramesDecoded: 0,
+    },
     captures: [], // {id, width, height, bytes, shownAtMs} of each document capture received
     // Epoch milliseconds (Date.now()) of the moments a benchmark times the call by:
     acceptedAtMs: null, // the agent accepted the call
