@@ -171,8 +171,7 @@ class AgentConsole:
         """Wait until the browser received ``packets`` RTX packets of the kiosk's video."""
         await wait_for_js(
             self.page,
-            "() => window.visioStats.repair.retransmittedPacketsReceived"
-            f" > {packets}",
+            f"() => window.visioStats.repair.retransmittedPacketsReceived > {packets}",
             timeout=WAIT_MS,
         )
         return await visio_stats(self.page)
