@@ -21,6 +21,9 @@ LEVELS: tuple[QualityLevel, ...] = (
 )
 
 
+PROTECTED = "protected"  # the problem of a full picture under loss protection
+
+
 @dataclass(frozen=True)
 class Sample:
     """One second of measurements; ``None`` where nothing was measured."""
@@ -29,6 +32,9 @@ class Sample:
     rtt_s: float | None = None
     cpu: float | None = None  # process CPU time / wall time (1.0 = one core)
     bitrate_bps: int | None = None  # the REMB estimate aiortc's encoder follows
+    # Loss protection is copying every packet (video/protection.py): the link needs
+    # twice the bytes per picture, which only the reduced format leaves room for.
+    protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ def _problem(level: QualityLevel, sample: Sample, policy: Policy) -> str | None:
         return "rtt"
     if sample.cpu is not None and sample.cpu >= policy.bad_cpu:
         return "cpu"
+    if level is QualityLevel.FULL and sample.protected:
+        return PROTECTED
     if (
         level is QualityLevel.FULL
         and sample.bitrate_bps is not None
@@ -88,6 +96,8 @@ def _good(level: QualityLevel, sample: Sample, policy: Policy) -> bool:
         return False
     if sample.cpu is not None and sample.cpu > policy.good_cpu:
         return False
+    if level is QualityLevel.REDUCED and sample.protected:
+        return False
     return not (
         level is QualityLevel.REDUCED
         and sample.bitrate_bps is not None
@@ -103,8 +113,9 @@ def decide(
     problem = _problem(state.level, sample, policy)
     if problem is not None:
         bad = state.bad_run + 1
-        if bad >= policy.down_after and index + 1 < len(LEVELS):
-            return AdaptState(LEVELS[index + 1]), problem
+        # Copies at the full size overflow the link within a second or two: at once.
+        if (bad >= policy.down_after or problem == PROTECTED) and index + 1 < len(LEVELS):
+            return AdaptState(LEVELS[index + 1]), "loss" if problem == PROTECTED else problem
         return replace(state, bad_run=bad, good_run=0), None
     if index > 0 and _good(state.level, sample, policy):
         good = state.good_run + 1

@@ -136,7 +136,7 @@ class QualityController:
             if shield is not None:
                 shield.update(sample.loss)
                 if shield.on:  # copies stand in for most losses: judge what is left
-                    sample = replace(sample, loss=shield.residual_loss())
+                    sample = replace(sample, loss=shield.residual_loss(), protected=True)
             sample = settled(sample, time.monotonic() - started)
             state, reason = decide(self.state, sample, self._policy)
             changed = state.level is not self.state.level

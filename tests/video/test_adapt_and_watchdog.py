@@ -56,6 +56,16 @@ def test_cpu_and_bandwidth_also_step_down() -> None:
     assert (state.level, reasons) == (QualityLevel.REDUCED, ["bandwidth"])
 
 
+def test_a_link_that_needs_copied_packets_gets_the_reduced_picture_and_keeps_it() -> None:
+    protected = Sample(loss=0.0, rtt_s=0.05, cpu=0.3, protected=True)  # copies repair all
+    state, reasons = run(AdaptState(), [protected])  # at once: copies of 720p overflow
+    assert (state.level, reasons) == (QualityLevel.REDUCED, ["loss"])
+    state, reasons = run(state, [protected] * 60)  # however clean the repaired link looks
+    assert (state.level, reasons) == (QualityLevel.REDUCED, [])
+    state, reasons = run(state, [GOOD] * 10)  # copies off: the full picture comes back
+    assert (state.level, reasons) == (QualityLevel.FULL, ["recovered"])
+
+
 def activity(**changes: object) -> LinkActivity:
     base = {
         "started_at": 0.0,
