@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 
-from video.media import SyntheticCameraTrack, ToneAudioTrack
-from video.peer import PeerLink
-from video.receiver import FrameStats, NullAudioSink, RemoteVideo
-from video.settings import CallSettings, VideoFormat
+from tests.video.offers import kiosk_offer
+from video.media import ToneAudioTrack
 
 
 def _msid_streams(sdp: str) -> dict[str, str]:
@@ -22,19 +20,6 @@ def _msid_streams(sdp: str) -> dict[str, str]:
 
 
 async def test_audio_and_video_are_offered_as_two_streams() -> None:
-    settings = CallSettings(video=VideoFormat(width=160, height=120, fps=10))
-    remote = RemoteVideo(FrameStats(), stale_ms=500, on_frame=lambda _: None, on_media=lambda: None)
-    link = PeerLink(
-        settings,
-        video=SyntheticCameraTrack(settings.video),
-        audio=ToneAudioTrack(),
-        remote_video=remote,
-        audio_sink=NullAudioSink(),
-        on_media=lambda: None,
-    )
-    try:
-        streams = _msid_streams(await link.offer())
-    finally:
-        await link.close()
+    streams = _msid_streams(await kiosk_offer(audio=ToneAudioTrack()))
     assert set(streams) == {"audio", "video"}
     assert streams["audio"] != streams["video"]

@@ -6,11 +6,8 @@ import pytest
 from aiortc import rtp
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 
+from tests.video.offers import kiosk_offer
 from video import playout_delay
-from video.media import SyntheticCameraTrack
-from video.peer import PeerLink
-from video.receiver import FrameStats, NullAudioSink, RemoteVideo
-from video.settings import CallSettings, VideoFormat
 
 
 def test_the_delays_are_packed_in_tens_of_milliseconds() -> None:
@@ -24,20 +21,7 @@ def test_the_delays_are_packed_in_tens_of_milliseconds() -> None:
 
 
 async def test_the_kiosk_offers_it_for_video_only() -> None:
-    settings = CallSettings(video=VideoFormat(width=160, height=120, fps=10))
-    remote = RemoteVideo(FrameStats(), stale_ms=500, on_frame=lambda _: None, on_media=lambda: None)
-    link = PeerLink(
-        settings,
-        video=SyntheticCameraTrack(settings.video),
-        audio=None,
-        remote_video=remote,
-        audio_sink=NullAudioSink(),
-        on_media=lambda: None,
-    )
-    try:
-        sdp = await link.offer()
-    finally:
-        await link.close()
+    sdp = await kiosk_offer(audio=None)
     line = f"a=extmap:{playout_delay.EXTENSION_ID} {playout_delay.URI}"
     sections = {section.split(" ", 1)[0]: section for section in sdp.split("\r\nm=")[1:]}
     assert line in sections["video"].split("\r\n")

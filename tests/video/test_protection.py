@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import given
@@ -13,7 +14,7 @@ from video.protection import ENCODER_SHARE, LossShield, Policy, ShieldState, dec
 POLICY = Policy()
 
 
-def run(losses: list[float | None], state: ShieldState | None = None) -> ShieldState:
+def run(losses: Sequence[float | None], state: ShieldState | None = None) -> ShieldState:
     state = state or ShieldState()
     for loss in losses:
         state = decide(state, loss, POLICY)
