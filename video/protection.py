@@ -1,16 +1,16 @@
 """Loss protection: on a lossy link, each camera packet is sent twice, the copy as RTX.
 
-Why: a browser's jitter buffer, once a few frames have waited for a
-retransmission (NACK), adds most of a round trip to the delay of *every* frame
-(libwebrtc's jitter estimator: 0.9 x RTT, capped at 200 ms, after three
-NACKed frames within a minute). On a link that loses 5 % of packets with a
-200 ms round trip, a third of the frames miss a packet, so the agent sees the
-citizen 300 ms late or more: one-way delay, plus the round trip, plus the
-frame. aiortc has no forward error correction; what it does have is the RTX
-stream negotiated for retransmissions. Sending every packet's copy on it at
-once, ahead of any NACK, fills the hole before the receiver sees a gap: a
-packet is lost only if both copies are (0.25 % at 5 % loss), frames rarely
-wait, and the buffer keeps its short delay.
+Why: on a link that loses 5 % of packets, a third of 360p frames miss one.
+Such a frame cannot be decoded until the browser has asked for the packet
+(NACK) and received it again: a round trip later, and the frames behind it
+wait too. Worse, libwebrtc's jitter estimator, once three frames within a
+minute have waited so, adds 0.9 of a round trip (up to 200 ms) to the delay of
+*every* frame, unless the sender asked for no playout delay
+(``video/playout_delay.py``). aiortc has no forward error correction; what it
+does have is the RTX stream negotiated for retransmissions. Sending every
+packet's copy on it at once, ahead of any NACK, fills the hole before the
+receiver sees a gap: a packet is lost only if both copies are (0.25 % at 5 %
+loss), and frames rarely wait.
 
 The copies cost bandwidth, so while protection is on the encoder gets
 :data:`ENCODER_SHARE` of the receiver's bandwidth estimate (REMB); the rest
