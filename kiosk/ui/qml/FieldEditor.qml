@@ -71,7 +71,9 @@ Column {
                     fillMode: Image.PreserveAspectFit
                     source: root.field.preview
                     cache: false  // a citizen's page or signature must not outlive their screen
-                    sourceSize.width: width; sourceSize.height: height
+                    // The box less its margins, as numbers: a size that follows the layout asks
+                    // for the page twice and Qt keeps the first (see QrCode.qml).
+                    sourceSize.width: Theme.px(168); sourceSize.height: Theme.px(228)
                     Accessible.role: Accessible.Graphic
                     Accessible.name: root.field.preview !== "" ? vm.strings["form.scanned"] : vm.strings["form.scan_hint"]
                 }

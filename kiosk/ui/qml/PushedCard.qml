@@ -24,12 +24,10 @@ Rectangle {
             visible: (call.pushed.qr || "") !== ""
             width: Theme.px(320); height: width; color: "#FFFFFF"
             anchors.horizontalCenter: parent.horizontalCenter
-            Image {
+            QrCode {
                 objectName: "pushedQr"
-                anchors.fill: parent; anchors.margins: Theme.px(12)
+                anchors.centerIn: parent; side: Theme.px(296)
                 source: call.pushed.qr || ""
-                sourceSize.width: width; sourceSize.height: height
-                Accessible.role: Accessible.Graphic
                 Accessible.name: vm.strings["call.qr_name"]
             }
         }

@@ -14,12 +14,11 @@ Screen {
             visible: eservice.continueQr !== ""
             width: Theme.px(380); height: width; color: "#FFFFFF"; radius: Theme.px(12)
             border.width: Theme.px(2); border.color: Theme.border
-            Image {
+            QrCode {
                 objectName: "continueQr"
-                anchors.fill: parent; anchors.margins: Theme.px(14)
+                anchors.centerIn: parent; side: Theme.px(352)
                 source: eservice.continueQr
-                sourceSize.width: width; sourceSize.height: height
-                Accessible.role: Accessible.Graphic; Accessible.name: vm.strings["continue.how"]
+                Accessible.name: vm.strings["continue.how"]
             }
         }
         Column {

@@ -57,7 +57,7 @@ Rectangle {
         }
         Rectangle {
             width: Theme.px(220); height: width; color: "#FFFFFF"; radius: Theme.px(12)
-            Image { objectName: "outOfServiceQr"; anchors.fill: parent; anchors.margins: Theme.px(12); source: maint.onlineQr; sourceSize.width: width; sourceSize.height: height; Accessible.role: Accessible.Graphic; Accessible.name: root.fr.online + " / " + root.en.online }
+            QrCode { objectName: "outOfServiceQr"; anchors.centerIn: parent; side: Theme.px(196); source: maint.onlineQr; Accessible.name: root.fr.online + " / " + root.en.online }
         }
     }
     HiddenCorner {}

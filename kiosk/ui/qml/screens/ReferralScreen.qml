@@ -37,7 +37,7 @@ Screen {
             spacing: Theme.px(12)
             Rectangle {
                 width: parent.width; height: width; color: "#FFFFFF"; radius: Theme.px(12)
-                Image { objectName: "referralQr"; anchors.fill: parent; anchors.margins: Theme.px(12); source: vm.onlineQr; sourceSize.width: width; sourceSize.height: height; Accessible.role: Accessible.Graphic; Accessible.name: vm.strings["referral.scan"] }
+                QrCode { objectName: "referralQr"; anchors.centerIn: parent; side: Theme.px(296); source: vm.onlineQr; Accessible.name: vm.strings["referral.scan"] }
             }
             Text { width: parent.width; wrapMode: Text.WordWrap; horizontalAlignment: Text.AlignHCenter; text: vm.strings["referral.scan"]; font.family: Theme.fontFamily; font.pixelSize: Theme.fpx(24); color: Theme.muted }
         }

@@ -20,7 +20,7 @@ Item {
             Rectangle {
                 width: Theme.px(240); height: width; color: "#FFFFFF"; radius: Theme.px(12)
                 border.width: Theme.px(2); border.color: Theme.border
-                Image { objectName: "onlineQr"; anchors.fill: parent; anchors.margins: Theme.px(10); source: vm.onlineQr; sourceSize.width: width; sourceSize.height: height; Accessible.role: Accessible.Graphic; Accessible.name: vm.strings["thanks.scan"] }
+                QrCode { objectName: "onlineQr"; anchors.centerIn: parent; side: Theme.px(220); source: vm.onlineQr; Accessible.name: vm.strings["thanks.scan"] }
             }
             Column {
                 anchors.verticalCenter: parent.verticalCenter
