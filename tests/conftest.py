@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
 from hypothesis import settings
 
 # Before any Qt import: no screen in CI, and no writes to the user's ~/.cache.
@@ -16,6 +17,7 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="vg-test-cache-")
 # Before pytest-qt makes the application, as the kiosk does (kiosk.ui.runtime.prepare_web_engine):
 # the e-service web view (Qt WebEngine) shares OpenGL contexts; root has no Chromium sandbox.
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication
 
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 if os.geteuid() == 0:
@@ -32,3 +34,14 @@ pytest_plugins = [
     "tests.fixtures.pcscd",
     "tests.fixtures.cups",
 ]
+
+
+@pytest.fixture(scope="session")
+def qapp_cls() -> type[QGuiApplication]:
+    """The application pytest-qt makes or accepts: the kiosk is QML, with no widgets.
+
+    A QGuiApplication made earlier in the session (the demo's start-up test makes
+    one, as the kiosk does) is then accepted instead of refused as "not a
+    QApplication"; a QApplication, its subclass, still is too.
+    """
+    return QGuiApplication
