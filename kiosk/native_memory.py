@@ -55,3 +55,37 @@ def release_free_heap() -> bool:
     """Return free heap pages to the system; ``True`` when some were released."""
     libc = _glibc()
     return libc is not None and bool(libc.malloc_trim(0))
+
+
+class _MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2`` (glibc 2.33 and later): all ``size_t``."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def malloc_in_use() -> int | None:
+    """The bytes malloc has handed out and not had back (``None`` off glibc).
+
+    Unlike the resident size, it does not move when freed memory stays in the
+    heap: the measure of a native leak (tests/kiosk/test_qr_image.py).
+    """
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return None
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)

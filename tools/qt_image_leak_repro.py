@@ -20,7 +20,6 @@ Prints glibc's bytes in use (``mallinfo2``) every 50 cycles, then the slope.
 
 from __future__ import annotations
 
-import ctypes
 import io
 import json
 import os
@@ -35,6 +34,8 @@ import qrcode.image.svg
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtQml import QQmlApplicationEngine
+
+from kiosk.native_memory import malloc_in_use
 
 CYCLES = 300
 REPORT_EVERY = 50
@@ -63,24 +64,6 @@ Window {
 """
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [
-        (name, ctypes.c_size_t)
-        for name in (
-            "arena",
-            "ordblks",
-            "smblks",
-            "hblks",
-            "hblkhd",
-            "usmblks",
-            "fsmblks",
-            "uordblks",
-            "fordblks",
-            "keepcost",
-        )
-    ]
-
-
 def svg_data_url() -> str:
     """A QR code as an SVG data URL, made as the kiosk makes them (qrcode's SVG path)."""
     code = qrcode.QRCode(border=2, image_factory=qrcode.image.svg.SvgPathFillImage)
@@ -91,12 +74,8 @@ def svg_data_url() -> str:
 
 
 def main(mode: str) -> None:
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallinfo2.restype = _MallInfo2
-
     def in_use_kb() -> int:
-        info = libc.mallinfo2()
-        return int(info.uordblks + info.hblkhd) // 1024
+        return (malloc_in_use() or 0) // 1024
 
     app = QGuiApplication(sys.argv)
     engine = QQmlApplicationEngine()

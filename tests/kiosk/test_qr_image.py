@@ -11,9 +11,6 @@ taken down as many times as a day of citizens would.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from PySide6.QtQuick import QQuickItem, QQuickView
 from pytestqt.qtbot import QtBot
 
 from kiosk.i18n import load_strings
+from kiosk.native_memory import malloc_in_use
 from kiosk.qr import qr_data_url
 
 QML_DIR = Path(__file__).resolve().parents[2] / "kiosk" / "ui" / "qml"
@@ -33,43 +31,6 @@ SHOWS = 300
 # thread): 4.7 to 10 MB over these 300 shows on a 2-core machine; since, about 5 KB.
 MAX_GROWTH_BYTES = 1 << 20
 LOAD_TIMEOUT_MS = 5000
-
-
-MALLINFO2_FIELDS = (
-    "arena",
-    "ordblks",
-    "smblks",
-    "hblks",
-    "hblkhd",
-    "usmblks",
-    "fsmblks",
-    "uordblks",
-    "fordblks",
-    "keepcost",
-)
-
-
-class _MallInfo2(ctypes.Structure):
-    """glibc's ``struct mallinfo2``: all size_t."""
-
-    _fields_ = [(name, ctypes.c_size_t) for name in MALLINFO2_FIELDS]
-
-
-def _glibc_malloc_in_use() -> Callable[[], int] | None:
-    """A function giving the bytes malloc has handed out, or None off glibc."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    libc = ctypes.CDLL(name)
-    if not hasattr(libc, "mallinfo2"):
-        return None
-    libc.mallinfo2.restype = _MallInfo2
-
-    def in_use() -> int:
-        info = libc.mallinfo2()
-        return int(info.uordblks + info.hblkhd)
-
-    return in_use
 
 
 class _ThanksViewModel(QObject):
@@ -135,8 +96,7 @@ def _show_and_take_down(qtbot: QtBot, host: QQuickItem) -> None:
 
 
 def test_the_thank_you_qr_code_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -> None:
-    in_use = _glibc_malloc_in_use()
-    if in_use is None:
+    if malloc_in_use() is None:
         pytest.skip("needs glibc's mallinfo2 to count the bytes in use")
     screen = QUrl.fromLocalFile(str(QML_DIR / "screens" / "ThanksScreen.qml")).toString()
     host_qml = tmp_path / "Host.qml"
@@ -151,10 +111,10 @@ def test_the_thank_you_qr_code_leaves_nothing_behind(qtbot: QtBot, tmp_path: Pat
     try:
         for _ in range(WARM_UP_SHOWS):
             _show_and_take_down(qtbot, host)
-        before = in_use()
+        before = malloc_in_use() or 0
         for _ in range(SHOWS):
             _show_and_take_down(qtbot, host)
-        growth = in_use() - before
+        growth = (malloc_in_use() or 0) - before
     finally:
         view.close()
         shiboken6.delete(view)  # now, while the view model the screen reads is still there
