@@ -119,7 +119,8 @@ def test_no_catalogue_entry_is_empty_partial_or_unused() -> None:
     for key, entry in catalogue.items():
         assert set(entry) == set(LANGUAGES), f"{key}: languages {sorted(entry)}"
         for language in LANGUAGES:
-            assert isinstance(entry[language], str) and entry[language].strip(), (key, language)
+            assert isinstance(entry[language], str), (key, language)
+            assert entry[language].strip(), (key, language)
     assert sorted(set(catalogue) - set(used)) == []
 
 
@@ -140,12 +141,13 @@ def test_french_is_really_french() -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ('export const CATALOGUE = {"a": {"en": "x", "fr": "y"},};', "trailing comma"),
-        ('export const CATALOGUE = {"a": {"en": "x"}}', "no semicolon"),
+        ('export const CATALOGUE = {"a": {"en": "x", "fr": "y"},};', "Expecting property name"),
+        ('export const CATALOGUE = {"a": {"en": "x"}}', "must end with"),
+        ('export const CATALOGUE = ["a"];', "not an object"),
     ],
 )
 def test_a_malformed_catalogue_is_refused(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "strings.js"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=problem):
         load_catalogue(path)

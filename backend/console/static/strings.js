@@ -249,6 +249,7 @@ export const CATALOGUE = {
   "fleet.device_document_camera": {"en": "document camera", "fr": "caméra à documents"},
   "fleet.device_face_camera": {"en": "face camera", "fr": "caméra de visage"},
   "fleet.device_printer": {"en": "printer", "fr": "imprimante"},
+  "fleet.fault": {"en": "{device}: {fault}", "fr": "{device} : {fault}"},
   "fleet.forbidden": {"en": "Your role does not include the fleet view.", "fr": "Votre rôle ne donne pas accès au parc de bornes."},
   "fleet.heading": {"en": "Visioguichet fleet", "fr": "Parc de bornes Visioguichet"},
   "fleet.in_service": {"en": "in service", "fr": "en service"},

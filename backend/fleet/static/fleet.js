@@ -61,7 +61,7 @@ function clock(iso) {
 function faultsOf(kiosk) {
   return kiosk.devices
     .filter((d) => d.state === "fault" || d.state === "degraded")
-    .map((d) => `${label(DEVICE_KEYS, d.device)}: ${d.fault || d.state}`);
+    .map((d) => t("fleet.fault", { device: label(DEVICE_KEYS, d.device), fault: d.fault || d.state }));
 }
 
 function statusBadge(kiosk) {
