@@ -302,8 +302,9 @@ function start() {
   onLanguageChange(relabel);
   const today = new Date();
   const monthAgo = new Date(today.getTime() - 29 * 86400000);
-  $("to").value = today.toISOString().slice(0, 10);
-  $("from").value = monthAgo.toISOString().slice(0, 10);
+  // Dates typed while the modules were still loading (or restored by the browser) stay.
+  if (!$("to").value) $("to").value = today.toISOString().slice(0, 10);
+  if (!$("from").value) $("from").value = monthAgo.toISOString().slice(0, 10);
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     refresh();
