@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,44 @@ def test_a_malformed_catalogue_is_refused(tmp_path: Path, text: str, problem: st
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=problem):
         load_catalogue(path)
+
+
+class MarkedText(HTMLParser):
+    """Each data-i18n element's own text, and each data-i18n-<attribute>'s attribute value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []  # (key, English written in the page)
+        self._open: list[tuple[str, str, list[str]]] = []  # (tag, key, text parts)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        for name, key in values.items():
+            if name.startswith("data-i18n-"):
+                self.found.append((key, values.get(name.removeprefix("data-i18n-"), "")))
+        if "data-i18n" in values:
+            self._open.append((tag, values["data-i18n"], []))
+
+    def handle_data(self, data: str) -> None:
+        for _, _, parts in self._open:
+            parts.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1][0] == tag:
+            _, key, parts = self._open.pop()
+            self.found.append((key, " ".join("".join(parts).split())))
+
+
+def test_the_english_in_the_html_is_the_catalogue_english() -> None:
+    # The HTML's own words show before the module runs (and are what the end-to-end tests
+    # were written against): they must be the catalogue's English, word for word.
+    catalogue = load_catalogue()
+    mismatches = []
+    for path in staff_files(".html"):
+        parser = MarkedText()
+        parser.feed(path.read_text(encoding="utf-8"))
+        assert parser.found, path.name
+        for key, english in parser.found:
+            if key in catalogue and catalogue[key]["en"] != english:
+                mismatches.append((path.name, key, english, catalogue[key]["en"]))
+    assert mismatches == []
