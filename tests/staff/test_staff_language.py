@@ -235,7 +235,9 @@ async def analytics_in_both_languages(page: Page, base_url: str) -> None:
 async def fleet_in_both_languages(page: Page, base_url: str, kiosk_id: str) -> None:
     # The fleet, in French from the start.
     await page.goto(f"{base_url}/fleet/")
-    await expect(page.get_by_role("heading", name="Bornes")).to_be_visible(timeout=WAIT_MS)
+    await expect(page.get_by_role("heading", name="Bornes", exact=True)).to_be_visible(
+        timeout=WAIT_MS
+    )
     assert await html_lang(page) == "fr"
     row = page.locator(f'#kiosks tr[data-kiosk="{kiosk_id}"]')
     await expect(row).to_contain_text("en ligne", timeout=WAIT_MS)
@@ -250,7 +252,7 @@ async def fleet_in_both_languages(page: Page, base_url: str, kiosk_id: str) -> N
     await snap(page, "fleet-fr.png")
     await choose(page, "English")
     assert await html_lang(page) == "en"
-    await expect(page.get_by_role("heading", name="Kiosks")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Kiosks", exact=True)).to_be_visible()
     await expect(row).to_contain_text("online")
     await expect(row).to_contain_text("printer: paper_out")
     await expect(row.get_by_role("button", name="Out of service")).to_be_visible()
