@@ -221,8 +221,8 @@ async def analytics_in_both_languages(page: Page, base_url: str) -> None:
     await expect(page.locator("#table-costs th").first).to_have_text("Canal")
     await expect(page.locator("#cost-rows th").first).to_have_text("Borne (libre-service)")
     await expect(page.get_by_role("button", name="Enregistrer les coûts")).to_be_visible()
-    await page.locator("#from").fill("2026-11-01")  # a filter the switch must keep
     await snap(page, "analytics-fr.png")
+    await page.locator("#from").fill("2026-11-01")  # a filter the switch must keep
     await choose(page, "English")
     assert await html_lang(page) == "en"
     await expect(page.locator("h1")).to_have_text("Service analytics")
