@@ -1,16 +1,33 @@
 // The analytics dashboard: filters -> /api/v1/analytics/summary -> figures, charts and tables.
 // Every chart has a table beside it (screen readers, copying); numbers are formatted here only.
-"use strict";
+// Words and number formats follow the staff pages' language (console/static/i18n.js); a
+// switch redraws the last summary without fetching it again.
+
+import { clearText, locale, onLanguageChange, setText, startI18n, t } from "/console/static/i18n.js";
 
 const API = "/api/v1/analytics";
 const COLORS = ["#0b5cad", "#2da44e", "#cf222e", "#bf8700", "#8250df", "#1b7c83", "#57606a"];
-const CHANNEL_NAMES = {
-  kiosk: "Kiosk (self-service)",
-  video: "Kiosk with video agent",
-  counter: "Counter",
-  phone: "Phone",
+const CHANNEL_KEYS = {
+  kiosk: "analytics.channel_kiosk",
+  video: "analytics.channel_video",
+  counter: "analytics.channel_counter",
+  phone: "analytics.channel_phone",
 };
+const SERIES_KEYS = {
+  sessions: "analytics.series_sessions",
+  completed: "analytics.series_completed",
+  abandoned: "analytics.series_abandoned",
+  escalated: "analytics.series_escalated",
+};
+const COST_FIELD_KEYS = {
+  monthly_per_kiosk: "analytics.field_monthly_per_kiosk",
+  agent_hourly: "analytics.field_agent_hourly",
+  per_transaction: "analytics.field_per_transaction",
+};
+const channelName = (code) => (CHANNEL_KEYS[code] ? t(CHANNEL_KEYS[code]) : code);
 const charts = {};
+let lastSummary = null;
+let lastCosts = null;
 
 function $(id) {
   return document.getElementById(id);
@@ -18,11 +35,12 @@ function $(id) {
 
 function number(value, digits = 0) {
   if (value === null || value === undefined) return "—";
-  return value.toLocaleString("en", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+  return value.toLocaleString(locale(), {minimumFractionDigits: digits, maximumFractionDigits: digits});
 }
 
 function percent(value) {
-  return value === null || value === undefined ? "—" : `${(value * 100).toFixed(1)} %`;
+  if (value === null || value === undefined) return "—";
+  return `${(value * 100).toLocaleString(locale(), {minimumFractionDigits: 1, maximumFractionDigits: 1})} %`;
 }
 
 function duration(seconds) {
@@ -105,19 +123,19 @@ function draw(id, type, labels, datasets, options = {}) {
 
 function headline(summary) {
   const items = [
-    ["sessions", "Visits", number(summary.sessions)],
-    ["completed", "Completed transactions", number(summary.completed)],
-    ["completion_rate", "Completion rate", percent(summary.completion_rate)],
-    ["abandoned", "Abandoned visits", number(summary.abandoned)],
-    ["escalations", "Escalations to a person", number(summary.escalations)],
-    ["calls_answered", "Calls answered", number(summary.calls.answered)],
-    ["wait_median", "Median wait", duration(summary.calls.wait_median_s)],
-    ["talk_median", "Median talk", duration(summary.calls.talk_median_s)],
-    ["satisfaction", "Satisfaction (1–5)", number(summary.satisfaction.average, 2)],
-    ["handoffs", "QR handoffs online", number(summary.online_handoffs)],
-    ["repeat_contacts", "Repeat contacts (30 days)", number(summary.repeat_contacts)],
-    ["repeat_rate", "Repeat rate", percent(summary.repeat_rate)],
-    ["kiosks", "Kiosks in use", number(summary.kiosks)],
+    ["sessions", t("analytics.fig_sessions"), number(summary.sessions)],
+    ["completed", t("analytics.fig_completed"), number(summary.completed)],
+    ["completion_rate", t("analytics.fig_completion_rate"), percent(summary.completion_rate)],
+    ["abandoned", t("analytics.fig_abandoned"), number(summary.abandoned)],
+    ["escalations", t("analytics.fig_escalations"), number(summary.escalations)],
+    ["calls_answered", t("analytics.fig_calls_answered"), number(summary.calls.answered)],
+    ["wait_median", t("analytics.fig_wait_median"), duration(summary.calls.wait_median_s)],
+    ["talk_median", t("analytics.fig_talk_median"), duration(summary.calls.talk_median_s)],
+    ["satisfaction", t("analytics.fig_satisfaction"), number(summary.satisfaction.average, 2)],
+    ["handoffs", t("analytics.fig_handoffs"), number(summary.online_handoffs)],
+    ["repeat_contacts", t("analytics.fig_repeat_contacts"), number(summary.repeat_contacts)],
+    ["repeat_rate", t("analytics.fig_repeat_rate"), percent(summary.repeat_rate)],
+    ["kiosks", t("analytics.fig_kiosks"), number(summary.kiosks)],
   ];
   const list = $("headline");
   list.replaceChildren();
@@ -131,10 +149,11 @@ function headline(summary) {
     box.append(term, detail);
     list.appendChild(box);
   }
-  $("period-label").textContent = `(${summary.start} to ${summary.end}, UTC)`;
+  $("period-label").textContent = t("analytics.period", {start: summary.start, end: summary.end});
 }
 
 function render(summary) {
+  lastSummary = summary;
   headline(summary);
   const days = summary.per_day;
   const series = ["sessions", "completed", "abandoned", "escalated"];
@@ -142,31 +161,35 @@ function render(summary) {
     "chart-days",
     "line",
     days.map((day) => day.day),
-    series.map((name) => ({label: name, data: days.map((day) => day[name]), tension: 0.2})),
+    series.map((name) => ({label: t(SERIES_KEYS[name]), data: days.map((day) => day[name]), tension: 0.2})),
   );
-  fillTable($("table-days"), ["Day", ...series], days.map((d) => [d.day, ...series.map((s) => d[s])]));
+  fillTable(
+    $("table-days"),
+    [t("analytics.day"), ...series.map((name) => t(SERIES_KEYS[name]))],
+    days.map((d) => [d.day, ...series.map((s) => d[s])]),
+  );
 
   const counted = (id, table, items, label) => {
     draw(id, "bar", items.map((i) => i.key), [{label, data: items.map((i) => i.count)}]);
-    fillTable($(table), ["Code", label], items.map((i) => [i.key, i.count]));
+    fillTable($(table), [t("analytics.code"), label], items.map((i) => [i.key, i.count]));
   };
-  counted("chart-services", "table-services", summary.completed_by_service, "completed");
-  counted("chart-abandon", "table-abandon", summary.abandoned_by_step, "abandoned");
-  counted("chart-satisfaction", "table-satisfaction", summary.satisfaction.by_score, "answers");
-  counted("chart-escalations", "table-escalations", summary.escalations_by_step, "escalations");
+  counted("chart-services", "table-services", summary.completed_by_service, t("analytics.series_completed"));
+  counted("chart-abandon", "table-abandon", summary.abandoned_by_step, t("analytics.series_abandoned"));
+  counted("chart-satisfaction", "table-satisfaction", summary.satisfaction.by_score, t("analytics.answers"));
+  counted("chart-escalations", "table-escalations", summary.escalations_by_step, t("analytics.escalations"));
 
   const costs = summary.costs;
   draw(
     "chart-costs",
     "bar",
-    costs.map((c) => CHANNEL_NAMES[c.channel]),
-    [{label: "cost per transaction", data: costs.map((c) => c.per_transaction)}],
+    costs.map((c) => channelName(c.channel)),
+    [{label: t("analytics.cost_per_transaction"), data: costs.map((c) => c.per_transaction)}],
   );
   fillTable(
     $("table-costs"),
-    ["Channel", "Transactions", "Total cost", "Per transaction"],
+    [t("analytics.channel"), t("analytics.transactions"), t("analytics.total_cost"), t("analytics.per_transaction")],
     costs.map((c) => [
-      CHANNEL_NAMES[c.channel] + (c.measured ? "" : " (agency figure)"),
+      c.measured ? channelName(c.channel) : t("analytics.agency_figure", {channel: channelName(c.channel)}),
       number(c.transactions),
       number(c.total, 2),
       number(c.per_transaction, 2),
@@ -182,7 +205,7 @@ async function refresh() {
   const generation = ++latestRefresh;
   const params = query();
   $("export").href = `${API}/export.csv?${params}`;
-  $("status").textContent = "Loading…";
+  setText($("status"), "analytics.loading");
   try {
     const [summary, choices] = await Promise.all([
       getJson(`${API}/summary?${params}`),
@@ -193,11 +216,11 @@ async function refresh() {
     fillSelect($("agency"), choices.agencies);
     fillSelect($("service"), choices.services);
     render(summary);
-    $("status").textContent = "";
+    clearText($("status"));
     document.body.dataset.loaded = params;
   } catch (error) {
     if (generation !== latestRefresh) return;
-    $("status").textContent = `Could not load the figures: ${error.message}`;
+    setText($("status"), "analytics.load_failed", {error: error.message});
   }
 }
 
@@ -210,14 +233,20 @@ const COST_USED = {
 };
 
 async function loadCosts() {
-  const view = await getJson(`${API}/costs`);
+  renderCosts(await getJson(`${API}/costs`));
+}
+
+// Drawn from the last answer; a language switch redraws it, keeping what the manager typed.
+function renderCosts(view) {
+  lastCosts = view;
+  const typed = new Map([...$("cost-rows").querySelectorAll("input")].map((input) => [input.id, input.value]));
   const rows = $("cost-rows");
   rows.replaceChildren();
   for (const channel of view.channels) {
     const line = rows.insertRow();
     const name = document.createElement("th");
     name.scope = "row";
-    name.textContent = CHANNEL_NAMES[channel.channel];
+    name.textContent = channelName(channel.channel);
     line.appendChild(name);
     for (const field of COST_FIELDS) {
       const cell = line.insertCell();
@@ -228,14 +257,14 @@ async function loadCosts() {
       input.step = "0.01";
       input.name = `${channel.channel}.${field}`;
       input.id = `cost-${channel.channel}-${field}`;
-      input.value = channel[field] ?? "";
+      input.value = typed.get(input.id) ?? channel[field] ?? "";
       input.disabled = !view.editable;
-      input.setAttribute("aria-label", `${CHANNEL_NAMES[channel.channel]}: ${field.replaceAll("_", " ")}`);
+      input.setAttribute("aria-label", `${channelName(channel.channel)}: ${t(COST_FIELD_KEYS[field])}`);
       cell.appendChild(input);
     }
   }
   $("save-costs").disabled = !view.editable;
-  if (!view.editable) $("costs-status").textContent = "Only managers change the cost inputs.";
+  if (!view.editable) setText($("costs-status"), "analytics.costs_readonly");
 }
 
 async function saveCosts(event) {
@@ -254,18 +283,28 @@ async function saveCosts(event) {
       headers: {"Content-Type": "application/json"},
       body: JSON.stringify({channels}),
     });
-    $("costs-status").textContent = "Cost inputs saved.";
+    setText($("costs-status"), "analytics.costs_saved");
     await refresh();
   } catch (error) {
-    $("costs-status").textContent = `Not saved: ${error.message}`;
+    setText($("costs-status"), "analytics.costs_not_saved", {error: error.message});
   }
 }
 
+// A language switch: marked texts are done by i18n.js; the figures, charts and cost rows
+// are redrawn from the last answers (filters, typed costs and the period stay as they are).
+function relabel() {
+  if (lastSummary) render(lastSummary);
+  if (lastCosts) renderCosts(lastCosts);
+}
+
 function start() {
+  startI18n();
+  onLanguageChange(relabel);
   const today = new Date();
   const monthAgo = new Date(today.getTime() - 29 * 86400000);
-  $("to").value = today.toISOString().slice(0, 10);
-  $("from").value = monthAgo.toISOString().slice(0, 10);
+  // Dates typed while the modules were still loading (or restored by the browser) stay.
+  if (!$("to").value) $("to").value = today.toISOString().slice(0, 10);
+  if (!$("from").value) $("from").value = monthAgo.toISOString().slice(0, 10);
   $("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     refresh();
@@ -275,7 +314,10 @@ function start() {
     await fetch("/console/logout", {method: "POST", credentials: "same-origin"});
     location.reload();
   });
-  loadCosts().catch((error) => ($("costs-status").textContent = error.message));
+  loadCosts().catch((error) => {
+    clearText($("costs-status"));
+    $("costs-status").textContent = error.message;
+  });
   refresh();
 }
 

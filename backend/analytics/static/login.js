@@ -1,5 +1,8 @@
 // Moved out of login.html: the Content-Security-Policy allows no inline script.
 // With JavaScript the page logs in and stays here (a form login goes to the account's home page).
+import { startI18n, t } from "/console/static/i18n.js";
+
+startI18n();
 document.getElementById("login").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
@@ -11,7 +14,8 @@ document.getElementById("login").addEventListener("submit", async (event) => {
   if (answer.ok) {
     location.reload();
   } else {
-    const detail = (await answer.json().catch(() => ({}))).detail || "Login failed";
+    // The server's reason is shown as it comes (English); the fallback follows the page.
+    const detail = (await answer.json().catch(() => ({}))).detail || t("login.failed");
     document.getElementById("login-error").textContent = detail;
   }
 });

@@ -10,19 +10,20 @@ import {
 import { StampMonitor, visioStats } from "./stamp.js";
 import { ScreenShareView } from "./screen.js";
 import { FileReceiver, sendFile } from "./transfer.js";
+import { clearText, setText, t } from "./i18n.js";
 import { $, appendChat, fillContext, setBanner, showError } from "./ui.js";
 
 const URL_PATTERN = /^https?:\/\/\S{1,2000}$/;
 const FORM_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const PDF_MAGIC = "%PDF-";
-const PUSH_URL_REFUSALS = {
-  "push_url.refused": "The kiosk refused the link: it is not on this e-service's allow-list.",
-  "push_url.not_sharing": "The kiosk refused the link: no e-service is on its screen.",
+const PUSH_URL_REFUSAL_KEYS = {
+  "push_url.refused": "console.push_url_refused",
+  "push_url.not_sharing": "console.push_url_not_sharing",
 };
-const QUALITY_TEXT = {
-  reduced: "Reduced video quality",
-  audio_only: "Audio only: the link is too weak for video",
-  chat_only: "Chat only: the link is too weak for audio and video",
+const QUALITY_KEYS = {
+  reduced: "console.quality_reduced",
+  audio_only: "console.quality_audio_only",
+  chat_only: "console.quality_chat_only",
 };
 
 function isErrorMessage(text) {
@@ -54,15 +55,16 @@ export class CallView {
       onConnectionState: (state) => {
         if (state !== "connected") return;
         visioStats.connectedAtMs ??= Date.now();
-        setBanner("reconnect-banner", "");
+        setBanner("reconnect-banner", null);
       },
     });
     this.media = this.session.openLocalMedia().then(
       (stream) => { $("local-video").srcObject = stream; },
-      (err) => showError(`Camera or microphone unavailable: ${err.message || err.name}`, "media.unavailable"),
+      (err) => showError(t("console.err_media", { error: err.message || err.name }), "media.unavailable"),
     );
     this.offers = Promise.resolve();
-    fillContext($("call-context"), call, performance.now() / 1000 - call.waited_s);
+    this.waitingSinceS = performance.now() / 1000 - call.waited_s;
+    fillContext($("call-context"), call, this.waitingSinceS);
     $("chat-log").replaceChildren();
     this.gallery.clear();
     this.monitor.start();
@@ -71,7 +73,7 @@ export class CallView {
   /** Answer an offer (the first or a renegotiation); offers are answered one at a time. */
   answer(sdp) {
     const run = async () => {
-      if (this.session.answers > 0) setBanner("reconnect-banner", "The kiosk is reconnecting the call…");
+      if (this.session.answers > 0) setBanner("reconnect-banner", "console.reconnecting");
       await this.media; // the camera, if any, goes in the first answer
       return this.session.answer(sdp);
     };
@@ -90,12 +92,12 @@ export class CallView {
   attachChannel(channel) {
     // A renegotiation brings a new channel: a transfer cut in the middle is lost.
     const lost = this.receiver.abort();
-    if (lost) showError("A document transfer was cut by the reconnection.", "file.channel_closed");
+    if (lost) showError(t("console.err_transfer_cut"), "file.channel_closed");
     channel.binaryType = "arraybuffer";
     this.channel = channel;
     channel.addEventListener("message", (event) => {
       if (this.channel !== channel) return;
-      this.receive(event.data).catch((err) => showError(`Kiosk message failed: ${err.message}`, err.code ?? ""));
+      this.receive(event.data).catch((err) => showError(t("console.err_kiosk_message", { error: err.message }), err.code ?? ""));
     });
     channel.addEventListener("close", () => {
       if (this.channel === channel) this.channel = null;
@@ -105,7 +107,7 @@ export class CallView {
   /** Send one message to the kiosk; false (and an error shown) if the channel is down. */
   send(message) {
     if (!this.channel || this.channel.readyState !== "open") {
-      showError("The call is not connected: the kiosk cannot receive this now.", "channel.closed");
+      showError(t("console.err_not_connected_call"), "channel.closed");
       return false;
     }
     this.channel.send(JSON.stringify(message));
@@ -125,7 +127,7 @@ export class CallView {
     try {
       message = parseChannelMessage(data);
     } catch (err) {
-      showError(`The kiosk sent a message the console cannot read: ${err.message}`, err.code);
+      showError(t("console.err_kiosk_unreadable", { error: err.message }), err.code);
       // Answer a bad message with an error, but never answer an error (no ping-pong).
       if (!isErrorMessage(data)) this.send(toKiosk.error(err.code, err.message));
       return;
@@ -153,7 +155,7 @@ export class CallView {
         await this.finishCapture(message);
         break;
       case "file_error":
-        showError("The kiosk could not send or receive a document.", message.code);
+        showError(t("console.err_file_error"), message.code);
         break;
       case "print_done":
         this.printDone(message);
@@ -161,23 +163,23 @@ export class CallView {
       case "curtain":
         if (!message.on) {
           $("curtain").setAttribute("aria-pressed", "false");
-          appendChat("system", "The citizen is back and lifted the curtain.");
+          appendChat("system", t("console.curtain_lifted"));
         }
         break;
       case "quality":
-        setBanner("quality-banner", message.level === "full" ? "" : `${QUALITY_TEXT[message.level]} (${message.reason})`);
+        setBanner("quality-banner", QUALITY_KEYS[message.level] ?? null, { reason: message.reason });
         break;
       case "share":
         this.screen.setSharing(message.on, message.title, message.url);
-        appendChat("system", message.on ? "The kiosk shares its screen: click on it to point." : "The kiosk stopped sharing its screen.");
+        appendChat("system", message.on ? t("console.share_on") : t("console.share_off"));
         break;
       case "error":
-        if (message.code in PUSH_URL_REFUSALS) {
-          $("push-url-status").textContent = PUSH_URL_REFUSALS[message.code];
-          showError(PUSH_URL_REFUSALS[message.code], message.code);
+        if (message.code in PUSH_URL_REFUSAL_KEYS) {
+          setText($("push-url-status"), PUSH_URL_REFUSAL_KEYS[message.code]);
+          showError(t(PUSH_URL_REFUSAL_KEYS[message.code]), message.code);
           break;
         }
-        showError("The kiosk refused a message.", message.code);
+        showError(t("console.err_kiosk_refused"), message.code);
         break;
       default:
         break;
@@ -194,15 +196,15 @@ export class CallView {
     }
     try {
       await this.gallery.add(done.begin.id, done.begin.name, done.blob);
-      appendChat("system", `Document received: ${done.begin.name}`);
+      appendChat("system", t("console.document_received", { name: done.begin.name }));
     } catch {
-      showError("A captured document is not a readable image.", "file.bad_image");
+      showError(t("console.err_bad_image"), "file.bad_image");
     }
   }
 
   refuseTransfer(id, err) {
     const code = err.code ?? "file.invalid";
-    showError(`A document transfer failed: ${err.message}`, code);
+    showError(t("console.err_transfer_failed", { error: err.message }), code);
     if (id && this.channel?.readyState === "open") this.send(toKiosk.fileError(id, code));
   }
 
@@ -212,7 +214,7 @@ export class CallView {
     const line = text.trim();
     if (!line) return false;
     if (line.length > MAX_CHAT_CHARS) {
-      showError(`A chat line is at most ${MAX_CHAT_CHARS} characters.`, "chat.too_long");
+      showError(t("console.err_chat_too_long", { max: MAX_CHAT_CHARS }), "chat.too_long");
       return false;
     }
     if (!this.send(toKiosk.chat(line))) return false;
@@ -224,79 +226,88 @@ export class CallView {
   coverScreen() {
     if (this.send(toKiosk.curtain(true))) {
       $("curtain").setAttribute("aria-pressed", "true");
-      appendChat("system", "The kiosk's screen is covered until the citizen touches it.");
+      appendChat("system", t("console.curtain_on"));
     }
   }
 
   requestCapture() {
     visioStats.captureRequestedAtMs = Date.now();
-    if (this.send(toKiosk.captureRequest())) appendChat("system", "Capture requested at the kiosk.");
+    if (this.send(toKiosk.captureRequest())) appendChat("system", t("console.capture_requested"));
   }
 
   pushLink(kind, title, url) {
-    if (!title.trim() || title.length > 200) return showError("Give a title of 1 to 200 characters.", "push.bad_title");
-    if (!URL_PATTERN.test(url)) return showError("The address must start with http:// or https://.", "push.bad_url");
-    if (this.send(toKiosk.pushLink(kind, title.trim(), url))) appendChat("system", `Sent ${kind === "qr" ? "QR code" : "link"}: ${title}`);
+    if (!title.trim() || title.length > 200) return showError(t("console.err_bad_title"), "push.bad_title");
+    if (!URL_PATTERN.test(url)) return showError(t("console.err_bad_url"), "push.bad_url");
+    if (this.send(toKiosk.pushLink(kind, title.trim(), url))) {
+      appendChat("system", kind === "qr" ? t("console.sent_qr", { title }) : t("console.sent_link", { title }));
+    }
   }
 
   /** Open `url` in the e-service on the kiosk's screen (the kiosk checks its allow-list). */
   pushUrl(url) {
-    if (!URL_PATTERN.test(url)) return showError("The address must start with http:// or https://.", "push.bad_url");
+    if (!URL_PATTERN.test(url)) return showError(t("console.err_bad_url"), "push.bad_url");
     if (this.send(toKiosk.pushUrl(url))) {
-      $("push-url-status").textContent = `Sent: ${url}`;
-      appendChat("system", `Link sent to the e-service: ${url}`);
+      setText($("push-url-status"), "console.push_url_sent", { url });
+      appendChat("system", t("console.push_url_chat", { url }));
     }
   }
 
   pushForm(title, formId) {
-    if (!title.trim() || title.length > 200) return showError("Give a title of 1 to 200 characters.", "push.bad_title");
-    if (!FORM_ID_PATTERN.test(formId)) return showError("A form id is lower-case letters, digits, - and _.", "push.bad_form");
-    if (this.send(toKiosk.pushForm(title.trim(), formId))) appendChat("system", `Opened form ${formId} at the kiosk.`);
+    if (!title.trim() || title.length > 200) return showError(t("console.err_bad_title"), "push.bad_title");
+    if (!FORM_ID_PATTERN.test(formId)) return showError(t("console.err_bad_form"), "push.bad_form");
+    if (this.send(toKiosk.pushForm(title.trim(), formId))) appendChat("system", t("console.form_opened", { form: formId }));
   }
 
   /** Send a PDF to print at the kiosk; errors are shown, never thrown. */
   async print(file) {
     const status = $("print-status");
     const progress = $("print-progress");
-    if (!file) return showError("Choose a PDF document to print.", "print.no_file");
+    if (!file) return showError(t("console.err_no_file"), "print.no_file");
     if (file.size > MAX_TRANSFER_BYTES) {
-      return showError(`The document is larger than ${MAX_TRANSFER_BYTES / 1024 / 1024} MB.`, "file.too_large");
+      return showError(t("console.err_too_large", { mb: MAX_TRANSFER_BYTES / 1024 / 1024 }), "file.too_large");
     }
     const buffer = await file.arrayBuffer();
     const head = new TextDecoder().decode(buffer.slice(0, PDF_MAGIC.length));
-    if (head !== PDF_MAGIC) return showError("The file is not a PDF document.", "print.not_pdf");
+    if (head !== PDF_MAGIC) return showError(t("console.err_not_pdf"), "print.not_pdf");
     if (!this.channel || this.channel.readyState !== "open") {
-      return showError("The call is not connected: the kiosk cannot print now.", "channel.closed");
+      return showError(t("console.err_cannot_print"), "channel.closed");
     }
     const id = newId("print");
     const name = safeFileName(file.name);
     this.prints.set(id, name);
     progress.hidden = false;
-    status.textContent = `Sending ${name}…`;
+    setText(status, "console.print_sending", { name });
     try {
       await sendFile(this.channel, {
         id, purpose: "print", name, mime: "application/pdf", buffer,
         onProgress: (fraction) => { progress.value = fraction; },
       });
-      status.textContent = `${name} sent; waiting for the kiosk's printer…`;
+      setText(status, "console.print_sent", { name });
     } catch (err) {
       this.prints.delete(id);
-      status.textContent = "";
-      showError(`The document could not be sent: ${err.message}`, err.code ?? "file.failed");
+      clearText(status);
+      showError(t("console.err_send_failed", { error: err.message }), err.code ?? "file.failed");
     } finally {
       progress.hidden = true;
     }
   }
 
   printDone(message) {
-    const name = this.prints.get(message.id) ?? "The document";
+    const name = this.prints.get(message.id);
     this.prints.delete(message.id);
     if (message.ok) {
-      $("print-status").textContent = `${name} was printed at the kiosk.`;
+      if (name) setText($("print-status"), "console.print_done", { name });
+      else setText($("print-status"), "console.print_done_unnamed");
     } else {
-      $("print-status").textContent = "";
-      showError(`${name} could not be printed at the kiosk.`, message.code ?? "print.failed");
+      clearText($("print-status"));
+      showError(name ? t("console.err_print_failed", { name }) : t("console.err_print_failed_unnamed"),
+        message.code ?? "print.failed");
     }
+  }
+
+  /** After a language switch: the call's context list, with its waiting time still running. */
+  relabel() {
+    fillContext($("call-context"), this.call, this.waitingSinceS);
   }
 
   setMuted(kind, muted) {
@@ -317,7 +328,7 @@ export class CallView {
     this.channel = null;
     $("remote-video").srcObject = null;
     $("local-video").srcObject = null;
-    setBanner("reconnect-banner", "");
-    setBanner("quality-banner", "");
+    setBanner("reconnect-banner", null);
+    setBanner("quality-banner", null);
   }
 }

@@ -4,14 +4,27 @@
 
 import { CallView } from "./callview.js";
 import { CallSession } from "./call.js";
+import { clearText, onLanguageChange, setText, startI18n, t } from "./i18n.js";
 import { visioStats } from "./stamp.js";
 import { CHOSEN_STATES, OUTCOMES, toHub } from "./protocol.js";
 import { HubLink, login } from "./signaling.js";
 import { $, appendChat, renderQueue, setBanner, show, showError, tickQueue } from "./ui.js";
 
 const TICK_MS = 1_000;
-const STATE_TEXT = {
-  available: "Available", busy: "In a call", wrap_up: "Wrap-up", away: "Away", offline: "Offline",
+// Keys written out (not built from the code) so the catalogue test sees every one.
+const STATE_KEYS = {
+  available: "state.available", busy: "state.busy", wrap_up: "state.wrap_up", away: "state.away",
+  offline: "state.offline",
+};
+const stateText = (value) => (STATE_KEYS[value] ? t(STATE_KEYS[value]) : value);
+// A mute button names what a click does next: "Unmute" while muted.
+const MUTE_KEYS = {
+  mic_muted: "console.mic_unmute", mic_live: "console.mic_mute",
+  camera_muted: "console.camera_on", camera_live: "console.camera_off",
+};
+const OUTCOME_KEYS = {
+  resolved: "outcome.resolved", unresolved: "outcome.unresolved", referred: "outcome.referred",
+  callback: "outcome.callback",
 };
 
 const state = {
@@ -34,15 +47,15 @@ const hub = new HubLink({
     try {
       onHubMessage(message);
     } catch (err) {
-      showError(`The console failed to handle ${message.type}: ${err.message}`, "console.internal");
+      showError(t("console.err_internal", { type: message.type, error: err.message }), "console.internal");
     }
   },
-  onBadMessage: (err) => showError(`The server sent a message the console cannot read: ${err.message}`, err.code),
+  onBadMessage: (err) => showError(t("console.err_bad_message", { error: err.message }), err.code),
   onStatus: onLinkStatus,
 });
 
 function send(message) {
-  if (!hub.send(message)) showError("Not connected to the server; try again in a moment.", "signal.not_connected");
+  if (!hub.send(message)) showError(t("console.err_not_connected"), "signal.not_connected");
 }
 
 function onLinkStatus(status) {
@@ -51,9 +64,9 @@ function onLinkStatus(status) {
     showScreen("login");
     $("login-id").focus();
   } else if (status === "lost") {
-    setBanner("link-banner", "Connection to the server lost; reconnecting…");
+    setBanner("link-banner", "console.link_lost");
   } else if (status === "open") {
-    setBanner("link-banner", "");
+    setBanner("link-banner", null);
   }
 }
 
@@ -86,7 +99,7 @@ function onHubMessage(message) {
       state.offer = { ...message, receivedAtS: nowS(), deadlineS: nowS() + message.timeout_s };
       ring(message.call_id);
       refreshQueue();
-      document.title = "Call offered – Visioguichet";
+      setText(document.querySelector("title"), "console.page_title_offered");
       break;
     case "call_taken":
       if (state.offer?.call_id === message.call_id) state.offer = null;
@@ -99,12 +112,12 @@ function onHubMessage(message) {
       break;
     case "hangup":
       if (state.view?.callId === message.call_id || state.pendingCallId === message.call_id) {
-        appendChat("system", `The call ended (${message.outcome}).`);
+        appendChat("system", t("console.call_ended", { outcome: message.outcome }));
         finishCall(true);
       }
       break;
     case "error":
-      showError(message.message || "The server refused a request.", message.code);
+      showError(message.message || t("console.err_refused"), message.code);
       break;
     default:
       break;
@@ -114,7 +127,7 @@ function onHubMessage(message) {
 function setAgentState(value) {
   if (state.agent) state.agent.state = value;
   const label = $("agent-state");
-  label.textContent = STATE_TEXT[value] ?? value;
+  label.textContent = stateText(value);
   label.dataset.state = value;
   for (const chosen of CHOSEN_STATES) $(`state-${chosen}`).setAttribute("aria-pressed", String(value === chosen));
   $("wrap-up-done").hidden = value !== "wrap_up";
@@ -132,13 +145,13 @@ function accept(callId) {
   visioStats.firstFrameAtMs = null;
   send(toHub.accept(callId));
   state.offer = null;
-  document.title = "Visioguichet – agent console";
+  setText(document.querySelector("title"), "console.page_title");
   state.pendingCallId = callId;
   state.view?.close();
   state.view = new CallView(call, state.iceServers, takeRinging(callId));
   refreshTransferTargets();
   showScreen("call");
-  appendChat("system", "Call accepted; connecting to the kiosk…");
+  appendChat("system", t("console.call_accepted"));
   $("chat-input").focus();
 }
 
@@ -172,14 +185,14 @@ function decline(callId) {
   send(toHub.decline(callId));
   if (state.offer?.call_id === callId) state.offer = null;
   stopRinging(callId);
-  document.title = "Visioguichet – agent console";
+  setText(document.querySelector("title"), "console.page_title");
   refreshQueue();
 }
 
 async function onOffer(message) {
   const view = state.view;
   if (!view || view.callId !== message.call_id) {
-    showError("The server relayed an offer for a call that is not yours.", "call.unknown_offer");
+    showError(t("console.err_unknown_offer"), "call.unknown_offer");
     return;
   }
   try {
@@ -188,7 +201,7 @@ async function onOffer(message) {
     visioStats.answerAtMs ??= Date.now();
     if (state.view === view) send(toHub.answer(view.callId, sdp));
   } catch (err) {
-    showError(`The call could not be connected: ${err.message}`, "call.answer_failed");
+    showError(t("console.err_answer_failed", { error: err.message }), "call.answer_failed");
   }
 }
 
@@ -205,15 +218,17 @@ function finishCall(wrapUp) {
 
 function refreshTransferTargets() {
   const select = $("transfer-target");
+  const chosen = select.value; // kept across a snapshot or a language switch
   select.replaceChildren();
   const me = state.agent?.agent_id;
   for (const agent of state.agents) {
     if (agent.agent_id === me) continue;
-    select.append(new Option(`${agent.name} (${STATE_TEXT[agent.state] ?? agent.state})`, `agent:${agent.agent_id}`));
+    select.append(new Option(`${agent.name} (${stateText(agent.state)})`, `agent:${agent.agent_id}`));
   }
   const queues = new Set(state.calls.map((call) => call.queue_id));
   if (state.view) queues.add(state.view.call.queue_id);
-  for (const queue of [...queues].sort()) select.append(new Option(`Queue ${queue}`, `queue:${queue}`));
+  for (const queue of [...queues].sort()) select.append(new Option(t("console.queue_option", { queue }), `queue:${queue}`));
+  if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
 }
 
 function wireForms() {
@@ -223,13 +238,15 @@ function wireForms() {
     const id = $("login-id").value.trim();
     const password = $("login-password").value;
     if (!id || !password) {
-      error.textContent = "Enter your agent id and password.";
+      setText(error, "console.login_missing");
       return;
     }
-    error.textContent = "";
+    clearText(error);
     try {
       await login(id, password);
     } catch (err) {
+      // signaling.js words its errors with t(); they stay in the language of the attempt.
+      clearText(error);
       error.textContent = err.message;
       $("login-password").select();
       return;
@@ -265,12 +282,13 @@ function wireForms() {
   });
   $("print-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    state.view?.print($("print-file").files[0]).catch((err) => showError(`Printing failed: ${err.message}`, "print.failed"));
+    state.view?.print($("print-file").files[0])
+      .catch((err) => showError(t("console.err_print", { error: err.message }), "print.failed"));
   });
   $("transfer-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const [kind, id] = $("transfer-target").value.split(/:(.*)/s);
-    if (!state.view || !id) return showError("Choose a colleague or a queue.", "transfer.no_target");
+    if (!state.view || !id) return showError(t("console.err_no_target"), "transfer.no_target");
     send(toHub.transfer(state.view.callId, kind === "agent" ? { agentId: id } : { queueId: id }));
     finishCall(false);
   });
@@ -285,18 +303,40 @@ function wireForms() {
     finishCall(true);
   });
   for (const [button, kind, on, off] of [
-    ["mute-mic", "audio", "Unmute microphone", "Mute microphone"],
-    ["mute-camera", "video", "Turn camera on", "Turn camera off"],
+    ["mute-mic", "audio", MUTE_KEYS.mic_muted, MUTE_KEYS.mic_live],
+    ["mute-camera", "video", MUTE_KEYS.camera_muted, MUTE_KEYS.camera_live],
   ]) {
     $(button).addEventListener("click", () => {
       const muted = $(button).getAttribute("aria-pressed") !== "true";
       $(button).setAttribute("aria-pressed", String(muted));
-      $(button).textContent = muted ? on : off;
+      setText($(button), muted ? on : off);
       state.view?.setMuted(kind, muted);
     });
   }
+  fillOutcomes();
+}
+
+/** The end-of-call outcomes, in the current language (the chosen one is kept). */
+function fillOutcomes() {
   const outcome = $("end-outcome");
-  for (const code of OUTCOMES) outcome.append(new Option(code.replace("_", " "), code));
+  const chosen = outcome.value;
+  outcome.replaceChildren();
+  for (const code of OUTCOMES) {
+    outcome.append(new Option(OUTCOME_KEYS[code] ? t(OUTCOME_KEYS[code]) : code.replace("_", " "), code));
+  }
+  if (chosen) outcome.value = chosen;
+}
+
+/**
+ * After a language switch: what console.js built from data is rebuilt; the call,
+ * the offer and the forms' contents are untouched (marked texts are already done).
+ */
+function relabel() {
+  if (state.agent) setAgentState(state.agent.state);
+  refreshQueue();
+  refreshTransferTargets();
+  fillOutcomes();
+  state.view?.relabel();
 }
 
 function tick() {
@@ -313,9 +353,11 @@ function tick() {
 
 // Stray errors end up visible rather than only in the developer console.
 window.addEventListener("unhandledrejection", (event) => {
-  showError(`Unexpected error: ${event.reason?.message ?? event.reason}`, "console.internal");
+  showError(t("console.err_unexpected", { error: event.reason?.message ?? event.reason }), "console.internal");
 });
 
+startI18n();
+onLanguageChange(relabel);
 wireForms();
 setInterval(tick, TICK_MS);
 hub.connect();

@@ -2,6 +2,7 @@
 // viewer with zoom (wheel, buttons, +/-) and pan (drag, arrow keys), so the
 // agent can read a small print without asking for another capture.
 
+import { clearText, t } from "./i18n.js";
 import { visioStats } from "./stamp.js";
 
 const ZOOM_STEP = 1.25;
@@ -31,7 +32,7 @@ export class Gallery {
     button.type = "button";
     button.className = "thumb";
     button.dataset.captureId = id;
-    button.setAttribute("aria-label", `Open ${name} (${entry.width}×${entry.height})`);
+    button.setAttribute("aria-label", t("console.open_capture", { name, size: `${entry.width}×${entry.height}` }));
     const thumb = document.createElement("img");
     thumb.src = url;
     thumb.alt = "";
@@ -88,7 +89,9 @@ class Viewer {
 
   open(url, name, entry) {
     this.image.src = url;
-    document.getElementById("viewer-title").textContent = name;
+    const title = document.getElementById("viewer-title");
+    clearText(title); // the document's own name, not the "Document" placeholder
+    title.textContent = name;
     document.getElementById("viewer-size").textContent = `${entry.width}×${entry.height} px`;
     this.reset();
     if (!this.dialog.open) this.dialog.showModal();

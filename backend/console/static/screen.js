@@ -4,6 +4,7 @@
 // window.visioScreen holds the figures tests and the benchmark read (frames
 // decoded from getStats, and colour changes seen at a watched pixel).
 
+import { clearText } from "./i18n.js";
 import { clampUnit } from "./protocol.js";
 import { $ } from "./ui.js";
 
@@ -81,7 +82,7 @@ export class ScreenShareView {
     screenStats.url = on ? url ?? null : null;
     $("screen-share").hidden = !on;
     $("screen-context").textContent = on ? [title, url].filter(Boolean).join(" — ") : "";
-    if (!on) $("push-url-status").textContent = "";
+    if (!on) clearText($("push-url-status"));
   }
 
   point(event) {

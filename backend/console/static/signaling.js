@@ -4,6 +4,7 @@
 import {
   LOGIN_ID_FIELDS, LOGIN_PASSWORD_FIELD, LOGIN_PATH, ProtocolError, WS_PATH, parseHubMessage,
 } from "./protocol.js";
+import { t } from "./i18n.js";
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
@@ -17,13 +18,13 @@ export async function login(agentId, password) {
   try {
     response = await fetch(LOGIN_PATH, { method: "POST", body, credentials: "same-origin" });
   } catch {
-    throw new Error("The server cannot be reached. Check the network and try again.");
+    throw new Error(t("console.login_unreachable"));
   }
   if (response.ok) return;
-  if (response.status === 401) throw new Error("Wrong agent id or password.");
+  if (response.status === 401) throw new Error(t("console.login_wrong"));
   if (response.status === 429) {
     const wait = response.headers.get("Retry-After");
-    throw new Error(`Too many failed attempts. Try again${wait ? ` in ${wait} s` : " later"}.`);
+    throw new Error(wait ? t("console.login_too_many_wait", { s: wait }) : t("console.login_too_many"));
   }
   let detail = "";
   try {
@@ -32,7 +33,7 @@ export async function login(agentId, password) {
   } catch {
     // Not JSON: the status alone is shown.
   }
-  throw new Error(`Login refused (HTTP ${response.status})${detail}.`);
+  throw new Error(t("console.login_refused", { status: response.status, detail }));
 }
 
 /**

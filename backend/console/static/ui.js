@@ -1,6 +1,9 @@
 // DOM helpers of the console: errors, banners, the queue list, the chat log.
 // Everything from the network is written with textContent, never innerHTML.
+// Labels go through i18n.js; what is already logged (errors, chat lines) stays in
+// the language it was written in, as a log does.
 
+import { setText, t } from "./i18n.js";
 import { visioStats } from "./stamp.js";
 
 const MAX_ERRORS_SHOWN = 5;
@@ -21,18 +24,20 @@ export function showError(message, code = "") {
   text.textContent = code ? `${message} (${code})` : message;
   const dismiss = document.createElement("button");
   dismiss.type = "button";
-  dismiss.textContent = "Dismiss";
-  dismiss.setAttribute("aria-label", "Dismiss this error");
+  setText(dismiss, "console.dismiss");
+  dismiss.dataset.i18nAriaLabel = "console.dismiss_error";
+  dismiss.setAttribute("aria-label", t("console.dismiss_error"));
   dismiss.addEventListener("click", () => item.remove());
   item.append(text, dismiss);
   list.append(item);
   while (list.children.length > MAX_ERRORS_SHOWN) list.firstElementChild.remove();
 }
 
-export function setBanner(id, text) {
+/** Show banner `id` with the text of `key` (kept current across a language switch), or hide it. */
+export function setBanner(id, key, params = null) {
   const banner = $(id);
-  if (text) banner.textContent = text;
-  banner.hidden = !text;
+  if (key) setText(banner, key, params);
+  banner.hidden = !key;
 }
 
 export function formatWait(seconds) {
@@ -40,7 +45,7 @@ export function formatWait(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-const LANGUAGES = { fr: "French", en: "English" };
+const languageName = (code) => ({ fr: t("console.lang_fr"), en: t("console.lang_en") })[code] ?? code;
 
 /**
  * A <dl> of a call's context: service, language, wait, and the fields the
@@ -48,16 +53,17 @@ const LANGUAGES = { fr: "French", en: "English" };
  * waiting time ticking between snapshots (see tickQueue).
  */
 export function fillContext(dl, call, waitingSinceS) {
+  const waiting = t("console.ctx_waiting");
   const rows = [
-    ["Service", call.service_id ?? "–"],
-    ["Queue", call.queue_id],
-    ["Language", LANGUAGES[call.language] ?? call.language],
-    ["Waiting", ""],
+    [t("console.ctx_service"), call.service_id ?? "–"],
+    [t("console.ctx_queue"), call.queue_id],
+    [t("console.ctx_language"), languageName(call.language)],
+    [waiting, ""],
   ];
-  if (call.reason) rows.push(["Reason", call.reason]);
+  if (call.reason) rows.push([t("console.ctx_reason"), call.reason]);
   const context = call.context ?? {};
-  if (context.agency_id) rows.push(["Agency", context.agency_id]);
-  if (context.step) rows.push(["Step", context.step]);
+  if (context.agency_id) rows.push([t("console.ctx_agency"), context.agency_id]);
+  if (context.step) rows.push([t("console.ctx_step"), context.step]);
   for (const pair of Array.isArray(context.fields) ? context.fields : []) {
     if (Array.isArray(pair) && pair.length === 2) rows.push([String(pair[0]), String(pair[1])]);
   }
@@ -67,7 +73,7 @@ export function fillContext(dl, call, waitingSinceS) {
     dt.textContent = label;
     const dd = document.createElement("dd");
     dd.textContent = value;
-    if (label === "Waiting") {
+    if (label === waiting) {
       dd.className = "waited";
       dd.dataset.since = String(waitingSinceS);
     }
@@ -83,7 +89,7 @@ export function tickQueue(root, nowS, offer) {
   }
   const countdown = root.querySelector(".countdown");
   if (countdown && offer) {
-    countdown.textContent = `${Math.max(0, Math.ceil(offer.deadlineS - nowS))} s left to answer`;
+    countdown.textContent = t("console.countdown", { s: Math.max(0, Math.ceil(offer.deadlineS - nowS)) });
   }
 }
 
@@ -102,7 +108,7 @@ export function renderQueue(calls, offer, { onAccept, onDecline }) {
     item.className = offered ? "queue-item offered" : "queue-item";
     item.dataset.callId = call.call_id;
     const title = document.createElement("h3");
-    title.textContent = offered ? "Call offered to you" : `Position ${call.position ?? "–"}`;
+    title.textContent = offered ? t("console.offered") : t("console.position", { n: call.position ?? "–" });
     const dl = document.createElement("dl");
     dl.className = "context";
     fillContext(dl, call, call.receivedAtS - call.waited_s);
@@ -114,12 +120,12 @@ export function renderQueue(calls, offer, { onAccept, onDecline }) {
       const accept = document.createElement("button");
       accept.type = "button";
       accept.className = "accept";
-      accept.textContent = "Accept";
+      accept.textContent = t("console.accept");
       accept.addEventListener("click", () => onAccept(call.call_id));
       const decline = document.createElement("button");
       decline.type = "button";
       decline.className = "decline";
-      decline.textContent = "Decline";
+      decline.textContent = t("console.decline");
       decline.addEventListener("click", () => onDecline(call.call_id));
       item.append(countdown, accept, decline);
     }
@@ -136,7 +142,7 @@ export function appendChat(from, text) {
   item.className = `chat-line ${from}`;
   const who = document.createElement("span");
   who.className = "who";
-  who.textContent = from === "agent" ? "You" : from === "citizen" ? "Citizen" : "Info";
+  who.textContent = from === "agent" ? t("console.chat_you") : from === "citizen" ? t("console.chat_citizen") : t("console.chat_info");
   const body = document.createElement("span");
   body.className = "text";
   body.textContent = text;

@@ -1,31 +1,42 @@
 // The fleet page: polls GET /api/v1/fleet, shows kiosks and alerts, sends commands.
 // Everything a kiosk reports is shown with textContent, never as HTML.
+// Words go through the staff pages' i18n (console/static/i18n.js).
+
+import { clearText, locale, onLanguageChange, setText, startI18n, t } from "/console/static/i18n.js";
 
 const POLL_MS = 3000;
-const ALERT_LABELS = {
-  paper_out: "Printer out of paper",
-  printer_fault: "Printer fault",
-  face_camera_lost: "Face camera lost",
-  document_camera_lost: "Document camera lost",
-  card_reader_fault: "Card reader fault",
-  backlog_stale: "Outbox backlog too old",
-  silent: "Kiosk silent",
+const ALERT_KEYS = {
+  paper_out: "fleet.alert_paper_out",
+  printer_fault: "fleet.alert_printer_fault",
+  face_camera_lost: "fleet.alert_face_camera_lost",
+  document_camera_lost: "fleet.alert_document_camera_lost",
+  card_reader_fault: "fleet.alert_card_reader_fault",
+  backlog_stale: "fleet.alert_backlog_stale",
+  silent: "fleet.alert_silent",
 };
-const COMMANDS = [
-  ["sync_now", "Sync now"],
-  ["out_of_service", "Out of service"],
-  ["back_in_service", "Back in service"],
-];
-const COMMAND_LABELS = Object.fromEntries(COMMANDS);
-const DEVICE_LABELS = {
-  card_reader: "card reader",
-  printer: "printer",
-  document_camera: "document camera",
-  face_camera: "face camera",
+const COMMAND_KEYS = {
+  sync_now: "fleet.cmd_sync_now",
+  out_of_service: "fleet.cmd_out_of_service",
+  back_in_service: "fleet.cmd_back_in_service",
 };
+const COMMANDS = Object.keys(COMMAND_KEYS);
+const DEVICE_KEYS = {
+  card_reader: "fleet.device_card_reader",
+  printer: "fleet.device_printer",
+  document_camera: "fleet.device_document_camera",
+  face_camera: "fleet.device_face_camera",
+};
+const COMMAND_STATE_KEYS = {
+  pending: "fleet.state_pending",
+  acked: "fleet.state_acked",
+  failed: "fleet.state_failed",
+};
+// A code from the back end in the current language, or the code itself if it is new.
+const label = (keys, code) => (keys[code] ? t(keys[code]) : code);
 
 const $ = (id) => document.getElementById(id);
 let timer = null;
+let lastView = null; // re-rendered as is when the language changes
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -40,22 +51,22 @@ function duration(seconds) {
   if (s < 90) return `${s} s`;
   if (s < 5400) return `${Math.round(s / 60)} min`;
   if (s < 172800) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86400)} d`;
+  return t("fleet.days", { n: Math.round(s / 86400) });
 }
 
 function clock(iso) {
-  return iso ? new Date(iso).toLocaleTimeString() : "–";
+  return iso ? new Date(iso).toLocaleTimeString(locale()) : "–";
 }
 
 function faultsOf(kiosk) {
   return kiosk.devices
     .filter((d) => d.state === "fault" || d.state === "degraded")
-    .map((d) => `${DEVICE_LABELS[d.device] || d.device}: ${d.fault || d.state}`);
+    .map((d) => t("fleet.fault", { device: label(DEVICE_KEYS, d.device), fault: d.fault || d.state }));
 }
 
 function statusBadge(kiosk) {
-  if (!kiosk.seen) return el("span", "never seen", "badge never");
-  return kiosk.online ? el("span", "online", "badge online") : el("span", "offline", "badge offline");
+  if (!kiosk.seen) return el("span", t("fleet.never_seen"), "badge never");
+  return kiosk.online ? el("span", t("fleet.online"), "badge online") : el("span", t("fleet.offline"), "badge offline");
 }
 
 async function sendCommand(kioskId, kind, button) {
@@ -68,7 +79,7 @@ async function sendCommand(kioskId, kind, button) {
     });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
-      $("status").textContent = `Command refused: ${body.detail || response.status}`;
+      setText($("status"), "fleet.command_refused", { detail: body.detail || response.status });
     }
   } finally {
     button.disabled = false;
@@ -79,10 +90,7 @@ async function sendCommand(kioskId, kind, button) {
 // Revoking cuts a (stolen) kiosk off for good: confirmed by typing its id again,
 // which the back end checks too. The kiosk then leaves this list.
 async function revokeKiosk(kioskId, button) {
-  const typed = window.prompt(
-    `Revoke the credential of ${kioskId}? It stops syncing and calling at once ` +
-      `and needs a new enrolment to come back. Type the kiosk id to confirm.`,
-  );
+  const typed = window.prompt(t("fleet.revoke_prompt", { kiosk: kioskId }));
   if (typed === null) return;
   button.disabled = true;
   try {
@@ -92,9 +100,8 @@ async function revokeKiosk(kioskId, button) {
       body: JSON.stringify({ confirm: typed.trim() }),
     });
     const body = await response.json().catch(() => ({}));
-    $("status").textContent = response.ok
-      ? `Credential of ${kioskId} revoked`
-      : `Revocation refused: ${body.detail || response.status}`;
+    if (response.ok) setText($("status"), "fleet.revoked", { kiosk: kioskId });
+    else setText($("status"), "fleet.revoke_refused", { detail: body.detail || response.status });
   } finally {
     button.disabled = false;
     refresh();
@@ -103,18 +110,19 @@ async function revokeKiosk(kioskId, button) {
 
 function commandCell(kioskId) {
   const cell = el("td", null, "command-col");
-  for (const [kind, label] of COMMANDS) {
-    const button = el("button", label);
+  for (const kind of COMMANDS) {
+    const text = label(COMMAND_KEYS, kind);
+    const button = el("button", text);
     button.type = "button";
     button.dataset.kind = kind;
-    button.setAttribute("aria-label", `${label}: ${kioskId}`);
+    button.setAttribute("aria-label", `${text}: ${kioskId}`);
     button.addEventListener("click", () => sendCommand(kioskId, kind, button));
     cell.append(button);
   }
-  const revoke = el("button", "Revoke", "revoke");
+  const revoke = el("button", t("fleet.revoke"), "revoke");
   revoke.type = "button";
   revoke.dataset.kind = "revoke";
-  revoke.setAttribute("aria-label", `Revoke credential: ${kioskId}`);
+  revoke.setAttribute("aria-label", t("fleet.revoke_label", { kiosk: kioskId }));
   revoke.addEventListener("click", () => revokeKiosk(kioskId, revoke));
   cell.append(revoke);
   return cell;
@@ -138,16 +146,21 @@ function renderKiosks(view) {
     const cells = row.children;
     cells[0].textContent = kiosk.kiosk_id;
     cells[1].replaceChildren(statusBadge(kiosk));
-    cells[2].textContent = kiosk.seen ? `${duration(kiosk.silent_s)} ago` : "–";
+    cells[2].textContent = kiosk.seen ? t("fleet.ago", { duration: duration(kiosk.silent_s) }) : "–";
     const faults = faultsOf(kiosk);
     cells[3].replaceChildren(...faults.map((f) => el("div", f, "fault")));
-    if (!faults.length) cells[3].textContent = kiosk.seen ? "none" : "–";
+    if (!faults.length) cells[3].textContent = kiosk.seen ? t("fleet.no_faults") : "–";
     cells[4].textContent = kiosk.seen
-      ? `${kiosk.backlog}` + (kiosk.oldest_pending_age_s !== null ? ` (oldest ${duration(kiosk.oldest_pending_age_s)})` : "")
+      ? `${kiosk.backlog}` +
+        (kiosk.oldest_pending_age_s !== null
+          ? ` ${t("fleet.oldest", { duration: duration(kiosk.oldest_pending_age_s) })}`
+          : "")
       : "–";
     cells[5].textContent = kiosk.app_version || "–";
     cells[6].replaceChildren(
-      kiosk.out_of_service ? el("span", "out of service", "badge oos") : el("span", kiosk.seen ? "in service" : "–"),
+      kiosk.out_of_service
+        ? el("span", t("fleet.out_of_service"), "badge oos")
+        : el("span", kiosk.seen ? t("fleet.in_service") : "–"),
     );
     cells[7].hidden = !view.may_command && !view.may_revoke;
     for (const button of cells[7].querySelectorAll("button")) {
@@ -164,12 +177,11 @@ function alertItem(alert, cleared) {
   const item = el("li");
   item.dataset.kind = alert.kind;
   item.dataset.kiosk = alert.kiosk_id;
-  const label = ALERT_LABELS[alert.kind] || alert.kind;
-  item.append(el("strong", alert.kiosk_id), document.createTextNode(` — ${label}`));
+  item.append(el("strong", alert.kiosk_id), document.createTextNode(` — ${label(ALERT_KEYS, alert.kind)}`));
   if (alert.detail) item.append(document.createTextNode(` (${alert.detail})`));
   const when = cleared
-    ? `from ${clock(alert.first_seen_at)} to ${clock(alert.cleared_at)}`
-    : `since ${clock(alert.first_seen_at)}`;
+    ? t("fleet.cleared_when", { from: clock(alert.first_seen_at), to: clock(alert.cleared_at) })
+    : t("fleet.since", { time: clock(alert.first_seen_at) });
   item.append(el("span", when, "when"));
   return item;
 }
@@ -189,9 +201,9 @@ function renderCommands(view) {
     row.append(
       el("td", clock(command.issued_at)),
       el("td", command.kiosk_id),
-      el("td", COMMAND_LABELS[command.kind] || command.kind),
+      el("td", label(COMMAND_KEYS, command.kind)),
       el("td", command.issued_by),
-      el("td", command.state, `state-${command.state}`),
+      el("td", label(COMMAND_STATE_KEYS, command.state), `state-${command.state}`),
       el("td", command.detail || ""),
     );
     return row;
@@ -203,6 +215,22 @@ function show(section) {
   $("login").hidden = section !== "login";
   $("forbidden").hidden = section !== "forbidden";
   $("fleet").hidden = section !== "fleet";
+}
+
+function render(view) {
+  lastView = view;
+  renderAlerts(view);
+  renderKiosks(view);
+  renderCommands(view);
+  setText($("status"), "fleet.updated", { time: clock(view.now), n: view.kiosks.length });
+}
+
+// The kiosk rows keep their command buttons between polls: drop them so they are
+// rebuilt in the new language, then redraw the last view (no fetch, no flicker).
+function relabel() {
+  if (!lastView) return;
+  document.querySelector("#kiosks tbody").replaceChildren();
+  render(lastView);
 }
 
 async function refresh() {
@@ -220,12 +248,9 @@ async function refresh() {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const view = await response.json();
     show("fleet");
-    renderAlerts(view);
-    renderKiosks(view);
-    renderCommands(view);
-    $("status").textContent = `Updated ${clock(view.now)} · ${view.kiosks.length} kiosks`;
+    render(view);
   } catch (error) {
-    $("status").textContent = `Cannot reach the back end (${error.message}); retrying`;
+    setText($("status"), "fleet.unreachable", { error: error.message });
   }
   timer = setTimeout(refresh, POLL_MS);
 }
@@ -235,7 +260,7 @@ async function signIn(event) {
   const agentId = $("login-id").value.trim();
   const password = $("login-password").value;
   if (!agentId || !password) {
-    $("login-error").textContent = "Enter your staff id and password.";
+    setText($("login-error"), "fleet.login_missing");
     return;
   }
   const response = await fetch("/console/login", {
@@ -244,15 +269,17 @@ async function signIn(event) {
     body: JSON.stringify({ agent_id: agentId, password }),
   });
   if (response.status === 429) {
-    $("login-error").textContent = "Too many attempts; try again later.";
+    setText($("login-error"), "fleet.login_too_many");
   } else if (!response.ok) {
-    $("login-error").textContent = "Wrong staff id or password.";
+    setText($("login-error"), "fleet.login_wrong");
   } else {
-    $("login-error").textContent = "";
+    clearText($("login-error"));
     $("login-password").value = "";
     refresh();
   }
 }
 
+startI18n();
+onLanguageChange(relabel);
 $("login-form").addEventListener("submit", signIn);
 refresh();
