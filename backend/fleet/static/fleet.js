@@ -54,8 +54,10 @@ function duration(seconds) {
   return t("fleet.days", { n: Math.round(s / 86400) });
 }
 
+// Hours and minutes: with seconds, Québec French spells "10 h 52 min 45 s", which beside
+// "depuis" reads as a duration rather than a time of day.
 function clock(iso) {
-  return iso ? new Date(iso).toLocaleTimeString(locale()) : "–";
+  return iso ? new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" }) : "–";
 }
 
 function faultsOf(kiosk) {
