@@ -45,6 +45,7 @@ from tests.e2e.screen_share_stack import (
 from tests.e2e.video_stack import (
     BrowserThread,
     VideoBackend,
+    citizen_reaches_agent,
     open_console,
     video_backend,
     video_kiosk_settings,
@@ -75,13 +76,7 @@ async def _scenario(
     assert video is not None
     call = video.call
     agent = await browser.call(open_console(context, backend.url))
-    await d.tap("attractTouchArea")
-    await d.tap("languageEn")
-    await d.tap("service_change-of-address")
-    await d.tap("helpButton")
-    await d.tap("callShareButton")
-    await browser.call(agent.accept_call_about("change-of-address"))
-    await _wait_until(lambda: call.state.phase is Phase.CONNECTED, "the call")
+    await citizen_reaches_agent(d, call, browser, agent, "en")
     await browser.call(agent.wait_decoded(frames=5, stamped=1))
     screen = share_test_screen(d.window, call, "The agent is showing you this")
     screen_agent = ScreenAgent(agent.page)

@@ -32,6 +32,18 @@ PASSWORD_BOX = (200, 200, 900, 160)  # x, y, w, h
 MARKER_BOX = (1300, 600, 400, 300)
 FLIP_BOX = (200, 700, 300, 300)
 FLIP_COLOURS = ("#0000FF", "#FFFF00")
+CODEC_TOLERANCE = 20  # VP8 is lossy: a flat grey decodes within a few levels of itself
+
+
+def near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:
+    """Whether a decoded ``pixel`` is ``colour`` within the codec's tolerance."""
+    return max(abs(c - m) for c, m in zip(pixel, colour, strict=True)) <= CODEC_TOLERANCE
+
+
+def rgb_pixels(rgba: list[int]) -> list[tuple[int, int, int]]:
+    """The RGB of each pixel of an RGBA byte list (as the agent's canvas gives them)."""
+    return [(rgba[i], rgba[i + 1], rgba[i + 2]) for i in range(0, len(rgba), 4)]
+
 
 SCREEN_QML = f"""
 import QtQuick

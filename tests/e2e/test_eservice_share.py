@@ -28,7 +28,7 @@ from kiosk.ui.driver import KioskDriver
 from kiosk.ui.eservice_share import EServiceShare
 from kiosk.ui.eservice_viewmodel import EServiceViewModel
 from kiosk.ui.harness import RunningKiosk, running_kiosk
-from tests.e2e.screen_share_stack import ScreenAgent
+from tests.e2e.screen_share_stack import ScreenAgent, near, rgb_pixels
 from tests.e2e.test_keyboard import key
 from tests.e2e.video_stack import (
     BrowserThread,
@@ -45,7 +45,6 @@ from video.turnserver import TurnServer
 
 SERVICE = "change-of-address"  # a service the back end's queue takes, as an e-service here
 SECRET = "secret"  # typed on the on-screen keyboard (lower-case letters only)
-CODEC_TOLERANCE = 20  # VP8 is lossy: a flat grey decodes within a few levels of itself
 POINTER_TOLERANCE_PX = 12  # kiosk pixels, as in test_screen_share.py
 
 
@@ -83,14 +82,6 @@ def share_kiosk(
     kiosk = settings.kiosk.model_copy(update={"catalogue": catalogue})
     with running_kiosk(settings.model_copy(update={"kiosk": kiosk})) as running:
         yield running
-
-
-def near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:
-    return max(abs(c - m) for c, m in zip(pixel, colour, strict=True)) <= CODEC_TOLERANCE
-
-
-def rgb_pixels(rgba: list[int]) -> list[tuple[int, int, int]]:
-    return [(rgba[i], rgba[i + 1], rgba[i + 2]) for i in range(0, len(rgba), 4)]
 
 
 class SharedPage:

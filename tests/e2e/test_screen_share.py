@@ -24,11 +24,14 @@ from tests.e2e.screen_share_stack import (
     PASSWORD_BOX,
     ScreenAgent,
     SharedScreen,
+    near,
+    rgb_pixels,
     share_test_screen,
 )
 from tests.e2e.video_stack import (
     BrowserThread,
     VideoBackend,
+    citizen_reaches_agent,
     open_console,
 )
 from tests.fixtures.coturn import coturn  # noqa: F401 (fixture)
@@ -36,15 +39,6 @@ from video.screen_share import MASK_RGB
 
 SECRET = "Zq7-SECRET-Zq7"
 MARKER_CENTRE = (MARKER_BOX[0] + MARKER_BOX[2] / 2, MARKER_BOX[1] + MARKER_BOX[3] / 2)
-CODEC_TOLERANCE = 20  # VP8 is lossy: a flat grey decodes within a few levels of itself
-
-
-def near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:
-    return max(abs(c - m) for c, m in zip(pixel, colour, strict=True)) <= CODEC_TOLERANCE
-
-
-def rgb_pixels(rgba: list[int]) -> list[tuple[int, int, int]]:
-    return [(rgba[i], rgba[i + 1], rgba[i + 2]) for i in range(0, len(rgba), 4)]
 
 
 def test_the_agent_sees_the_masked_screen_points_at_it_and_pushes_a_link(
@@ -60,13 +54,7 @@ def test_the_agent_sees_the_masked_screen_points_at_it_and_pushes_a_link(
     async def scenario() -> None:
         agent = await browser.call(open_console(context, stack_backend.url))
         screen_agent = ScreenAgent(agent.page)
-        await d.tap("attractTouchArea")
-        await d.tap("languageEn")
-        await d.tap("service_change-of-address")
-        await d.tap("helpButton")
-        await d.tap("callShareButton")
-        await browser.call(agent.accept_call_about("change-of-address"))
-        await d.wait_for(lambda: desk.view.phase is CallPhase.CONNECTED, "the call connects")
+        await citizen_reaches_agent(d, call, browser, agent, "en")
         await browser.call(agent.wait_decoded(frames=5, stamped=1))
 
         # The citizen is on an e-service page and types a password; the share starts.

@@ -19,6 +19,7 @@ from tests.e2e.video_stack import (
     AgentConsole,
     BrowserThread,
     VideoBackend,
+    citizen_reaches_agent,
     open_console,
 )
 from tests.fixtures.coturn import coturn  # noqa: F401 (fixture)
@@ -49,13 +50,7 @@ def test_agent_and_citizen_talk_chat_capture_and_print(
     async def scenario() -> None:
         agent = await browser.call(open_console(context, stack_backend.url))
         # The citizen starts a change of address, then asks for a person, sharing answers.
-        await d.tap("attractTouchArea")
-        await d.tap("languageFr")
-        await d.tap("service_change-of-address")
-        await d.tap("helpButton")
-        await d.tap("callShareButton")
-        await browser.call(agent.accept_call_about("change-of-address"))
-        await d.wait_for(lambda: desk.view.phase is CallPhase.CONNECTED, "the call connects")
+        await citizen_reaches_agent(d, video.call, browser, agent, "fr")
 
         # Video both ways: decoded in the browser (getStats, stamps) and at the kiosk.
         stats = await browser.call(agent.wait_decoded(frames=20, stamped=5))

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from playwright.async_api import BrowserContext, Page, expect
 
 from kiosk.config import IceServerEntry, KioskSettings, VideoSection
+from kiosk.ui.driver import KioskDriver
 from kiosk.ui.harness import local_settings
 from tests.fixtures.backend import (
     REPO_ROOT,
@@ -33,6 +34,8 @@ from tests.fixtures.backend import (
     _wait_until_healthy,
 )
 from tests.fixtures.chromium import launch_chromium, wait_for_js
+from video.call import Call
+from video.state import Phase
 from video.turnserver import TurnServer
 
 T = TypeVar("T")
@@ -217,6 +220,20 @@ class AgentConsole:
         await self.page.get_by_label("Outcome").select_option(outcome)
         await self.page.get_by_role("button", name="End the call").click()
         await expect(self.page.locator("#agent-state")).to_have_text("Wrap-up", timeout=WAIT_MS)
+
+
+async def citizen_reaches_agent(
+    d: KioskDriver, call: Call, browser: BrowserThread, agent: AgentConsole, language: str
+) -> None:
+    """The citizen starts a change of address in ``language`` ("fr" or "en") and asks for a
+    person, sharing their answers; the agent accepts; the call connects."""
+    await d.tap("attractTouchArea")
+    await d.tap(f"language{language.capitalize()}")
+    await d.tap("service_change-of-address")
+    await d.tap("helpButton")
+    await d.tap("callShareButton")
+    await browser.call(agent.accept_call_about("change-of-address"))
+    await d.wait_for(lambda: call.state.phase is Phase.CONNECTED, "the call connects")
 
 
 async def open_console(context: BrowserContext, backend_url: str) -> AgentConsole:
