@@ -140,6 +140,20 @@ class KioskEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync has no 
         handle._forget = functools.partial(self._timers.forget, timer_id)
         return handle
 
+    def call_soon(
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle:
+        # Due at once, so never left waiting: a plain handle, as qasync makes, is cheaper,
+        # and aiortc asks for one for every packet.
+        if not callable(callback):
+            raise TypeError(f"callback must be callable: {type(callback).__name__}")
+        handle = asyncio.Handle(callback, args, self, context=context)
+        self._timers.add_callback(handle)
+        return handle
+
     def pending_timers(self) -> int:
         """Callbacks waiting for their time (cancelled ones are not kept)."""
         return self._timers.pending()
