@@ -15,10 +15,12 @@ bench/ui.py``, ``docs/BENCHMARKS.md``):
   every audio and video frame there (camera, microphone and a shared screen:
   three at once), and the fourth keeps a receipt or a PIN check from waiting.
 - **A cancelled timer is gone at once.** qasync keeps a cancelled ``call_later``
-  handle, with its Qt timer, until the time it would have fired, up to five
-  minutes for the inactivity watch, which is re-armed on every touch. Here
-  cancelling a handle stops its Qt timer and drops the handle, as asyncio's own
-  loops drop cancelled timers from their queue.
+  handle, with its Qt timer, until the time it would have fired: up to five
+  minutes for the offline sync's backoff wait, 30 s for a print or a request
+  deadline (``asyncio.wait_for``, httpx's timeouts), most of which are cancelled
+  because the work finished first. Here cancelling a handle stops its Qt timer
+  and drops the handle, as asyncio's own loops drop cancelled timers from their
+  queue.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class QtTimers(QObject):
     def forget(self, timer_id: int, handle: asyncio.Handle) -> None:
         """``handle`` was cancelled: stop its timer, let it go.
 
-        Only if ``timer_id`` is still its timer: Qt hands a fired timer's id out again.
+        Only if ``timer_id`` is still its timer: Qt may hand a fired timer's id out again.
         """
         if self._due.get(timer_id) is handle:
             del self._due[timer_id]

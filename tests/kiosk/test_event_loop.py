@@ -37,7 +37,7 @@ def test_a_cancelled_timer_is_dropped_at_once_and_never_runs(loop: KioskEventLoo
 
     async def scenario() -> None:
         before = loop.pending_timers()
-        # The inactivity watch, re-armed on every touch of a busy day.
+        # Deadlines of work that finished first: a day of them, each cancelled.
         handles = [loop.call_later(300, ran.append, n) for n in range(500)]
         assert loop.pending_timers() == before + 500
         for handle in handles:
@@ -82,4 +82,3 @@ def test_work_off_the_ui_thread_runs_on_the_kiosks_workers(loop: KioskEventLoop)
     assert len(names) == WORKERS
     assert all(name.startswith(WORKER_NAME) for name in names)
     assert threading.current_thread() is threading.main_thread()
-
