@@ -24,6 +24,8 @@ from peripherals.printer.testpage import run_selftest
 
 PAPER_LOW_SHEETS = 5
 PAPER_LOW_CODE = "printer.paper_low"
+# The jobs remembered in memory, as a printer's job history: the demo kiosk runs for days.
+JOB_HISTORY = 100
 
 _JOB_FILE = re.compile(r"job_(\d+)\.pdf")
 
@@ -51,7 +53,7 @@ class SimulatedPrinter:
         self._offline = offline
         self._delay_s = delay_s
         self._timeout_s = timeout_s
-        self._jobs: list[PrintJob] = []
+        self._jobs: deque[PrintJob] = deque(maxlen=JOB_HISTORY)
         self._failures: deque[PrinterError] = deque()
         self._closed = False
         # One directory listing at construction (composition time, before the UI runs).
@@ -131,7 +133,7 @@ class SimulatedPrinter:
 
     @property
     def jobs(self) -> list[PrintJob]:
-        """The jobs printed so far, oldest first (a copy)."""
+        """The last ``JOB_HISTORY`` jobs printed, oldest first (a copy); the spool keeps all."""
         return list(self._jobs)
 
     def job_path(self, job_id: str) -> Path:

@@ -18,6 +18,7 @@ from peripherals.printer import (
     PrintTimeoutError,
     SimulatedPrinter,
 )
+from peripherals.printer.simulator import JOB_HISTORY
 
 
 def make_pdf(pages: int = 1) -> bytes:
@@ -62,6 +63,17 @@ async def test_a_job_lands_whole_in_the_spool_folder(spool: Path) -> None:
     assert printer.job_path(job.job_id) == spool / "job_0001.pdf"
     assert printer.jobs == [job]
     assert spooled(spool) == ["job_0001.pdf"]  # no temporary file left behind
+
+
+async def test_the_job_history_keeps_the_last_jobs_and_the_spool_all(spool: Path) -> None:
+    printer = SimulatedPrinter(spool)
+    pdf = make_pdf()
+    for _ in range(JOB_HISTORY + 3):
+        await printer.print_pdf(pdf, title="receipt")
+    assert len(printer.jobs) == JOB_HISTORY
+    assert printer.jobs[0].job_id == "job_0004"
+    assert printer.jobs[-1].job_id == f"job_{JOB_HISTORY + 3:04d}"
+    assert len(spooled(spool)) == JOB_HISTORY + 3
 
 
 async def test_numbering_continues_after_earlier_jobs(spool_after_41_jobs: Path) -> None:
