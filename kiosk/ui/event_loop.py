@@ -5,15 +5,16 @@ suit a desktop tool that runs for an hour, not a kiosk that serves citizens all
 day, and both showed as memory growing a little with every citizen (``python
 bench/ui.py``, ``docs/BENCHMARKS.md``):
 
-- **Work off the UI thread goes to at most four worker threads, started as
-  needed, not ten started at once.** qasync's executor starts ten QThreads and
-  hands jobs to them in turn. Each thread that renders a receipt keeps glibc's
-  per-thread cache of freed blocks (tcache) and may take a malloc arena of its
-  own; with ten threads taking turns, those caches filled a little more with
-  each receipt. Python's ``ThreadPoolExecutor`` reuses an idle thread before it
-  starts another, so a kiosk between calls uses one. In a call, aiortc encodes
-  every audio and video frame there (camera, microphone and a shared screen:
-  three at once), and the fourth keeps a receipt or a PIN check from waiting.
+- **Worker threads are started as needed, not ten at once.** qasync's
+  executor starts ten QThreads and hands jobs to them in turn. Each thread that
+  renders a receipt keeps glibc's per-thread cache of freed blocks (tcache) and
+  may take a malloc arena of its own; with ten threads taking turns, those
+  caches filled a little more with each receipt. Python's
+  ``ThreadPoolExecutor`` reuses an idle thread before it starts another, so a
+  kiosk between calls renders every receipt on one; a call, whose audio and
+  video aiortc encodes there, adds a thread per stream. The cap stays qasync's
+  ten: a slow job (a DNS lookup for the TURN server, a printer that hangs) must
+  not leave a receipt or a call's encoder waiting.
 - **A cancelled timer is gone at once.** qasync keeps a cancelled ``call_later``
   handle, with its Qt timer, until the time it would have fired: up to five
   minutes for the offline sync's backoff wait, 30 s for a print or a request
@@ -35,7 +36,7 @@ from typing import Any
 import qasync
 from PySide6.QtCore import QCoreApplication, QObject, QTimerEvent
 
-WORKERS = 4
+WORKERS = 10  # at most, as qasync's; started one by one when none is idle
 WORKER_NAME = "kiosk-worker"
 
 
@@ -112,7 +113,7 @@ class QtTimerHandle(asyncio.TimerHandle):
 
 
 class KioskEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync has no type hints
-    """qasync's loop, with at most four worker threads and timers that go when cancelled."""
+    """qasync's loop, with worker threads started as needed and timers that go when cancelled."""
 
     _timer: QObject  # qasync's name for the object its loop schedules callbacks on
 
@@ -159,8 +160,3 @@ class KioskEventLoop(qasync.QEventLoop):  # type: ignore[misc]  # qasync has no 
     def pending_timers(self) -> int:
         """Callbacks waiting for their time (cancelled ones are not kept)."""
         return self._timers.pending()
-
-
-def kiosk_event_loop(app: QCoreApplication) -> asyncio.AbstractEventLoop:
-    """The loop the kiosk runs on (the harness and benchmarks use the same)."""
-    return KioskEventLoop(app)

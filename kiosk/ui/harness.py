@@ -21,7 +21,7 @@ from kiosk.call_desk import CallEngine
 from kiosk.config import KioskSettings, load_settings
 from kiosk.services import KioskServices, build_services
 from kiosk.ui.driver import KioskDriver
-from kiosk.ui.event_loop import kiosk_event_loop
+from kiosk.ui.event_loop import KioskEventLoop
 from kiosk.ui.runtime import KioskUi, prepare_web_engine
 
 SCREEN_SIZE = (1920, 1080)
@@ -88,7 +88,7 @@ def shared_loop() -> asyncio.AbstractEventLoop:
         if QGuiApplication.instance() is None:
             prepare_web_engine()
         app = QGuiApplication.instance() or QApplication([])
-        _shared[:] = [kiosk_event_loop(app)]
+        _shared[:] = [KioskEventLoop(app)]
         # Its worker threads must be joined before Qt goes away at exit.
         atexit.register(close_shared_loop)
     asyncio.set_event_loop(_shared[0])

@@ -283,7 +283,7 @@ def prepare_web_engine() -> None:
 
 def start_event_loop() -> EventLoop:
     """Create the QGuiApplication and its qasync loop, offscreen when there is no screen."""
-    from kiosk.ui.event_loop import kiosk_event_loop
+    from kiosk.ui.event_loop import KioskEventLoop
 
     started = time.time()
     offscreen = ensure_display()
@@ -299,7 +299,7 @@ def start_event_loop() -> EventLoop:
         print(
             "visioguichet: no display found, the kiosk runs offscreen (QT_QPA_PLATFORM=offscreen)"
         )
-    loop = kiosk_event_loop(app)
+    loop = KioskEventLoop(app)
     asyncio.set_event_loop(loop)
     return EventLoop(app, loop, offscreen, started)
 
