@@ -13,6 +13,7 @@ import collections
 import fractions
 import math
 import time
+from collections.abc import Awaitable, Callable
 
 import av
 import numpy as np
@@ -31,16 +32,25 @@ AUDIO_PTIME_S = 0.020
 class PacedVideoTrack(MediaStreamTrack):
     """A video track paced by the wall clock, with a changeable format and a pause.
 
-    Subclasses implement :meth:`draw`. :meth:`set_format` takes effect at the
-    next frame (aiortc's VP8 encoder restarts itself on a size change);
-    :meth:`pause` makes :meth:`recv` wait, so no video is sent (``audio_only``).
+    Subclasses implement :meth:`draw` (which may let a slot pass with nothing
+    to send). :meth:`set_format` takes effect at the next frame (aiortc's VP8
+    encoder restarts itself on a size change); :meth:`pause` makes
+    :meth:`recv` wait, so no video is sent (``audio_only``).
     """
 
     kind = "video"
 
-    def __init__(self, video_format: VideoFormat) -> None:
+    def __init__(
+        self,
+        video_format: VideoFormat,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         super().__init__()
         self._format = video_format
+        self._clock = clock  # the pacing's time; tests give a fake one and its sleep
+        self._sleep = sleep
         self._start: float | None = None
         self._next_at = 0.0
         self._running = asyncio.Event()
@@ -75,28 +85,40 @@ class PacedVideoTrack(MediaStreamTrack):
 
     async def recv(self) -> av.VideoFrame:
         """The next frame, at the configured rate; raises ``MediaStreamError`` once stopped."""
-        await self._running.wait()
-        if self.readyState != "live":
-            raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start = self._next_at = now
-        period = 1.0 / self._format.fps
-        if self._next_at > now:
-            await asyncio.sleep(self._next_at - now)
-        else:
-            # Late (a pause, a busy loop): restart the schedule, never burst to catch up.
-            self._next_at = now
-        self._next_at += period
-        captured = time.monotonic()
-        frame = await self.draw(self._format)
+        while True:
+            await self._running.wait()
+            if self.readyState != "live":
+                raise MediaStreamError
+            captured = await self._next_slot()
+            frame = await self.draw(self._format)
+            if frame is not None:
+                break
+        assert self._start is not None  # set by the first slot
         frame.pts = round((captured - self._start) * VIDEO_CLOCK_RATE)
         frame.time_base = VIDEO_TIME_BASE
         self.frames_sent += 1
         return frame
 
-    async def draw(self, video_format: VideoFormat) -> av.VideoFrame:
-        """Produce one frame of ``video_format`` now."""
+    async def _next_slot(self) -> float:
+        """Wait for the next frame's time on the schedule; the time it is taken at."""
+        now = self._clock()
+        if self._start is None:
+            self._start = self._next_at = now
+        period = 1.0 / self._format.fps
+        if self._next_at > now:
+            await self._sleep(self._next_at - now)
+        else:
+            # Late (a pause, a busy loop): restart the schedule, never burst to catch up.
+            self._next_at = now
+        self._next_at += period
+        return self._clock()
+
+    async def draw(self, video_format: VideoFormat) -> av.VideoFrame | None:
+        """Produce one frame of ``video_format`` now, or ``None``: nothing worth sending.
+
+        On ``None`` the slot passes and :meth:`recv` draws again at the next one
+        (the screen share holds back a screen that has not changed).
+        """
         raise NotImplementedError
 
 
