@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any, cast
@@ -30,12 +31,14 @@ from video.receiver import FrameStats, NullAudioSink, RemoteVideo
 from video.screen_share import (
     MASK_RGB,
     SCREEN_STREAM_PREFIX,
+    SHARE_FPS,
     MaskReport,
     Rect,
     ScreenFrame,
     ScreenShareTrack,
     ShareBinding,
     apply_masks,
+    changed_rows,
     combine,
     share_size,
 )
@@ -146,6 +149,142 @@ async def test_a_source_with_nothing_to_give_sends_a_fully_masked_frame() -> Non
     assert (frame.width, frame.height) == (32, 20)
     assert is_mask(frame.to_ndarray(format="bgra")).all()
     track.stop()
+
+
+# -- a still screen is held back ---------------------------------------------
+
+
+class ScreenOnAClock:
+    """A frame source, and a fake clock that the track's pacing sleeps on.
+
+    A sleep moves the clock on at once, so a test walks through seconds of the
+    share in a few milliseconds; ``grabs`` counts the slots the track drew.
+    ``screen`` is what the next grab shows (``None``: nothing to show).
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.grabs = 0
+        self.screen: NDArray[np.uint8] | None = screen(64, 48)
+        self.masks = MaskReport()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+    def __call__(self) -> ScreenFrame | None:
+        self.grabs += 1
+        return None if self.screen is None else ScreenFrame(self.screen.copy(), self.masks)
+
+    async def grabs_for_next_frame(self, track: ScreenShareTrack) -> tuple[int, av.VideoFrame]:
+        """How many grabs (slots) the track's next frame took, and the frame."""
+        before = self.grabs
+        frame = await track.recv()
+        return self.grabs - before, frame
+
+
+def shared_on_a_clock(idle_fps: float | None = 1.0) -> tuple[ScreenShareTrack, ScreenOnAClock]:
+    source = ScreenOnAClock()
+    track = ScreenShareTrack(
+        SHARE_FPS, idle_fps=idle_fps, settle_s=1.0, clock=source.clock, sleep=source.sleep
+    )
+    track.share(source)
+    return track, source
+
+
+async def settled(track: ScreenShareTrack, source: ScreenOnAClock) -> None:
+    """Past the first second (sent at the full rate) and the first keep-alive after it."""
+    while source.now < 1.5:
+        await track.recv()
+    await track.recv()
+
+
+async def test_a_still_screen_is_sent_once_a_second_after_a_second_at_the_full_rate() -> None:
+    track, source = shared_on_a_clock()
+    times = []
+    while source.now < 11.0:  # 11 s of the share, 132 grabs
+        await track.recv()
+        times.append(source.now)
+    first_second = [t for t in times if t <= 1.0 + 1e-9]
+    assert len(first_second) == SHARE_FPS  # the new picture is sharpened at the full rate
+    gaps = np.diff([t for t in times if t > 1.0 + 1e-9])
+    assert gaps == pytest.approx(np.ones_like(gaps))  # then a keep-alive every second
+    assert len(times) <= SHARE_FPS + 11
+    assert track.frames_sent == len(times)
+    track.stop()
+
+
+async def test_without_the_hold_a_still_screen_is_sent_at_every_slot() -> None:
+    track, source = shared_on_a_clock(idle_fps=None)  # the benchmark's "before"
+    while source.now < 3.0:
+        grabs, _ = await source.grabs_for_next_frame(track)
+        assert grabs == 1
+    track.stop()
+
+
+@pytest.mark.parametrize("rows", [1, 47])
+async def test_a_change_goes_out_at_the_next_slot_not_after_the_keep_alive(rows: int) -> None:
+    track, source = shared_on_a_clock()
+    await settled(track, source)
+    assert (await source.grabs_for_next_frame(track))[0] == SHARE_FPS  # held: keep-alive
+    assert source.screen is not None
+    source.screen[:rows, :, 1] = 17  # a caret's rows, or most of the screen
+    grabs, frame = await source.grabs_for_next_frame(track)
+    assert grabs == 1
+    assert (frame.to_ndarray(format="bgra")[:rows, :, 1] == 17).all()
+    # A large change is sharpened for a second at the full rate; a small one is not.
+    grabs, _ = await source.grabs_for_next_frame(track)
+    assert grabs == (1 if rows >= 0.2 * 48 else SHARE_FPS)
+    track.stop()
+
+
+async def test_a_mask_that_appears_on_a_still_screen_goes_out_at_the_next_slot() -> None:
+    track, source = shared_on_a_clock()
+    await settled(track, source)
+    source.masks = MaskReport((Rect(8, 8, 16, 8),))  # the pixels do not change
+    grabs, frame = await source.grabs_for_next_frame(track)
+    assert grabs == 1
+    assert is_mask(frame.to_ndarray(format="bgra"))[8:16, 8:24].all()
+    assert track.frames_masked == 1
+    source.masks = MaskReport()  # ...and it goes away as promptly
+    grabs, frame = await source.grabs_for_next_frame(track)
+    assert grabs == 1
+    assert not is_mask(frame.to_ndarray(format="bgra")).any()
+    track.stop()
+
+
+async def test_a_screen_gone_still_sends_its_blank_frame_at_the_next_slot() -> None:
+    track, source = shared_on_a_clock()
+    await settled(track, source)
+    source.screen = None
+    grabs, frame = await source.grabs_for_next_frame(track)
+    assert grabs == 1
+    assert (frame.width, frame.height) == (64, 48)
+    assert is_mask(frame.to_ndarray(format="bgra")).all()
+    track.stop()
+
+
+async def test_a_new_share_of_the_same_screen_starts_with_a_frame_at_once() -> None:
+    track, source = shared_on_a_clock()
+    await settled(track, source)
+    track.stop_sharing()
+    track.share(source)
+    assert (await source.grabs_for_next_frame(track))[0] == 1
+    track.stop()
+
+
+@given(st.sets(st.integers(0, 47), max_size=48))
+def test_changed_rows_counts_exactly_the_rows_that_differ(rows: set[int]) -> None:
+    before = screen(64, 48)
+    after = before.copy()
+    for row in rows:
+        after[row, row % 64, 0] ^= 0xFF
+    assert changed_rows(before, after) == len(rows)
+    assert changed_rows(None, after) == 48
+    assert changed_rows(before[:, :32], after) == 48
 
 
 # -- the data channel ---------------------------------------------------------
