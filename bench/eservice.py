@@ -22,8 +22,10 @@ Other measurements on this kiosk go in ``MEASUREMENTS``: each is a function
 given the running kiosk and the site, returning its keys for the JSON object.
 The screen share needs a kiosk with a video counter, a back end and the agent's
 browser: ``bench/screen_share_bench.py``'s ``measure()`` brings that stack up
-after this kiosk is closed and adds ``screen_share_fps`` and
-``screen_share_latency_ms``. Prints one JSON object as its last line, with every
+after this kiosk is closed and adds ``screen_share_fps``,
+``screen_share_latency_ms``, the still screen's ``screen_share_idle_fps`` and
+``screen_share_idle_cpu_pct``, and the same without the track's idle hold
+(``without_idle_hold``). Prints one JSON object as its last line, with every
 figure's target and whether it is met. Targets: webview_ready_ms <= 1000,
 screen_share_fps >= 10, screen_share_latency_ms <= 250.
 """

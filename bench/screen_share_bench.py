@@ -3,14 +3,25 @@
 The whole stack on loopback (back end with its hub, coturn, the kiosk offscreen
 with a 640x360 camera call, the agent console in Debian's Chromium). The kiosk
 shares a test screen (1920x1080 item, sent at 1280x720) holding a password
-field and a block whose colour the benchmark flips.
+field, a block whose colour the benchmark flips and a counter it ticks.
 
-- ``screen_share_fps``: frames of the screen decoded per second in the agent's
-  browser (getStats ``framesDecoded`` of the screen's track over 10 s).
+- ``screen_share_fps``: frames of a *changing* screen (the counter ticks 30
+  times a second) decoded per second in the agent's browser (getStats
+  ``framesDecoded`` of the screen's track over 10 s).
 - ``screen_share_latency_ms``: from the kiosk changing the block's colour to
   the agent's browser presenting a frame where it changed (a canvas readback
-  of that pixel on every presented frame); the median of 12 changes. Both
+  of that pixel on every presented frame); the median of 12 changes, 1.6 s
+  apart, so that each finds a still screen the track holds back. Both
   processes run on this machine and read the same wall clock.
+- ``screen_share_idle_fps`` and ``screen_share_idle_cpu_pct``: over 10 s of a
+  still screen, the frames decoded per second in the agent's browser, and the
+  CPU of this process (the kiosk, with the Playwright client's thread) in % of
+  one core. ``screen_share_grab_ms``: the median cost of a grab (UI thread)
+  sampled in that window.
+
+The same figures are then measured again in the same call with the track's
+hold switched off (``ScreenShareTrack.idle_fps = None``: every grab is sent, as
+before the hold), under ``without_idle_hold``.
 
 ``measure()`` returns the figures (bench/eservice.py calls it); run as a
 script, the last line printed is one JSON object.
@@ -50,13 +61,18 @@ from tests.e2e.video_stack import (
     video_backend,
     video_kiosk_settings,
 )
+from video.screen_share import SHARE_IDLE_FPS
 from video.state import Phase
 from video.turnserver import TurnServer, start_turnserver
 
 FPS_WINDOW_S = 10.0
+IDLE_WINDOW_S = 10.0
 WARM_UP_S = 3.0
+TICK_EVERY_S = 1 / 30  # faster than the share's 12 fps: every grab finds a new number
 FLIPS = 12
-FLIP_EVERY_S = 0.7
+# Past the second at the full rate that follows a change of the block (28 % of the rows):
+# each flip finds the screen held back, the case the hold could slow down.
+FLIP_EVERY_S = 1.6
 TARGETS = {"screen_share_fps": 10, "screen_share_latency_ms": 250}
 
 
@@ -83,12 +99,11 @@ async def _scenario(
     await browser.call(screen_agent.sees_share(frames=5))
     await asyncio.sleep(WARM_UP_S)
 
-    before = await browser.call(screen_agent.stats())
-    started = time.monotonic()
-    await asyncio.sleep(FPS_WINDOW_S)
+    figures = await _share_figures(screen, browser, screen_agent)
+    call.screen.idle_fps = None  # the track as it was: every grab sent
+    without_hold = await _share_figures(screen, browser, screen_agent)
+    call.screen.idle_fps = SHARE_IDLE_FPS
     after = await browser.call(screen_agent.stats())
-    fps = (after["framesDecoded"] - before["framesDecoded"]) / (time.monotonic() - started)
-    latencies = await _flip_latencies(screen, browser, screen_agent)
     shots = os.environ.get("SCREEN_SHARE_SHOTS")  # a folder: keep what each side shows
     if shots:
         await browser.call(screen_agent.click(*screen.to_frame(1500, 750)))
@@ -99,14 +114,60 @@ async def _scenario(
     # The agent ends the call: nothing of it may outlive the kiosk's loop.
     await browser.call(agent.end_call("resolved"))
     await _wait_until(lambda: call.state.phase is Phase.ENDED, "the end of the call")
+    return figures | {
+        "screen_share_frame": [after["frameWidth"], after["frameHeight"]],
+        "screen_share_frames_masked": call.screen.frames_masked,
+        "without_idle_hold": without_hold,
+    }
+
+
+async def _share_figures(
+    screen: SharedScreen, browser: BrowserThread, agent: ScreenAgent
+) -> dict[str, Any]:
+    """A still screen's rate and CPU, a changing screen's rate, then the change latency."""
+    await asyncio.sleep(2.0)  # past the full-rate second of the last change
+    before, cpu_before = await browser.call(agent.stats()), time.process_time()
+    started = time.monotonic()
+    grabs_ms: list[float] = []  # the grab goes on at 12 fps, held back or not: its cost, sampled
+    while time.monotonic() - started < IDLE_WINDOW_S:
+        await asyncio.sleep(0.25)
+        grabs_ms.append(screen.source.grab_ms)
+    after, cpu_after = await browser.call(agent.stats()), time.process_time()
+    elapsed = time.monotonic() - started
+    idle_fps = (after["framesDecoded"] - before["framesDecoded"]) / elapsed
+    idle_cpu_pct = (cpu_after - cpu_before) / elapsed * 100
+    fps = await _changing_fps(screen, browser, agent)
+    latencies = await _flip_latencies(screen, browser, agent)
     return {
         "screen_share_fps": round(fps, 1),
         "screen_share_latency_ms": round(statistics.median(latencies), 1) if latencies else None,
         "screen_share_latencies_ms": [round(value) for value in latencies],
-        "screen_share_frame": [after["frameWidth"], after["frameHeight"]],
-        "screen_share_grab_ms": round(screen.source.grab_ms, 2),
-        "screen_share_frames_masked": call.screen.frames_masked,
+        "screen_share_idle_fps": round(idle_fps, 2),
+        "screen_share_idle_cpu_pct": round(idle_cpu_pct, 1),
+        "screen_share_grab_ms": round(statistics.median(grabs_ms), 2),
     }
+
+
+async def _changing_fps(screen: SharedScreen, browser: BrowserThread, agent: ScreenAgent) -> float:
+    """Frames decoded per second while the counter ticks faster than the share's rate."""
+
+    async def ticking() -> None:
+        while True:
+            screen.tick()
+            await asyncio.sleep(TICK_EVERY_S)
+
+    ticker = asyncio.ensure_future(ticking())
+    try:
+        await asyncio.sleep(1.0)
+        before = await browser.call(agent.stats())
+        started = time.monotonic()
+        await asyncio.sleep(FPS_WINDOW_S)
+        after = await browser.call(agent.stats())
+        return float(after["framesDecoded"] - before["framesDecoded"]) / (
+            time.monotonic() - started
+        )
+    finally:
+        ticker.cancel()
 
 
 async def _flip_latencies(

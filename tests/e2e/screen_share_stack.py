@@ -3,7 +3,8 @@
 Used by tests/e2e/test_screen_share.py and bench/screen_share_bench.py. The
 shared screen stands for an e-service page: a password field (bright green
 behind its dots, so a failed mask would show), a red marker that must stay
-visible, and a block whose colour the benchmark flips to time the share.
+visible, a block whose colour the benchmark flips to time the share, and a
+counter it ticks to keep the screen changing (the share holds a still one back).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ PAGE_TITLE = "Demande de passeport — étape 2"
 PASSWORD_BOX = (200, 200, 900, 160)  # x, y, w, h
 MARKER_BOX = (1300, 600, 400, 300)
 FLIP_BOX = (200, 700, 300, 300)
+TICKER_BOX = (1300, 200, 400, 120)
 FLIP_COLOURS = ("#0000FF", "#FFFF00")
 CODEC_TOLERANCE = 20  # VP8 is lossy: a flat grey decodes within a few levels of itself
 
@@ -52,6 +54,7 @@ Rectangle {{
     objectName: "sharedScreen"
     color: "#FFFFFF"
     property int flips: 0
+    property int ticks: 0
     TextField {{
         objectName: "sharedPassword"
         x: {PASSWORD_BOX[0]}; y: {PASSWORD_BOX[1]}
@@ -70,6 +73,12 @@ Rectangle {{
         objectName: "sharedFlip"
         x: {FLIP_BOX[0]}; y: {FLIP_BOX[1]}; width: {FLIP_BOX[2]}; height: {FLIP_BOX[3]}
         color: parent.flips % 2 ? "{FLIP_COLOURS[1]}" : "{FLIP_COLOURS[0]}"
+    }}
+    Text {{
+        objectName: "sharedTicker"
+        x: {TICKER_BOX[0]}; y: {TICKER_BOX[1]}; width: {TICKER_BOX[2]}; height: {TICKER_BOX[3]}
+        font.pixelSize: 96
+        text: parent.ticks
     }}
 }}
 """
@@ -104,6 +113,10 @@ class SharedScreen:
     def flip(self) -> None:
         """Change the flip block's colour (the benchmark's screen change)."""
         self.item.setProperty("flips", int(self.item.property("flips")) + 1)
+
+    def tick(self) -> None:
+        """Change the counter's number: a screen that never stands still."""
+        self.item.setProperty("ticks", int(self.item.property("ticks")) + 1)
 
     def pointer_centre(self) -> tuple[float, float] | None:
         """Where the agent's pointer ring is centred, in item coordinates, if shown."""
