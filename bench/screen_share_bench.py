@@ -17,7 +17,8 @@ field, a block whose colour the benchmark flips and a counter it ticks.
   still screen, the frames decoded per second in the agent's browser, and the
   CPU of this process (the kiosk, with the Playwright client's thread) in % of
   one core. ``screen_share_grab_ms``: the median cost of a grab (UI thread)
-  sampled in that window.
+  sampled in that window. ``screen_share_paused_cpu_pct``: the same CPU with
+  the share's track paused (nothing grabbed or sent), what the call costs alone.
 
 The same figures are then measured again in the same call with the track's
 hold switched off (``ScreenShareTrack.idle_fps = None``: every grab is sent, as
@@ -103,6 +104,9 @@ async def _scenario(
     call.screen.idle_fps = None  # the track as it was: every grab sent
     without_hold = await _share_figures(screen, browser, screen_agent)
     call.screen.idle_fps = SHARE_IDLE_FPS
+    call.screen.pause(True)  # neither grabbed nor sent: the call and the kiosk alone
+    figures["screen_share_paused_cpu_pct"] = await _cpu_pct(IDLE_WINDOW_S)
+    call.screen.pause(False)
     after = await browser.call(screen_agent.stats())
     shots = os.environ.get("SCREEN_SHARE_SHOTS")  # a folder: keep what each side shows
     if shots:
@@ -146,6 +150,13 @@ async def _share_figures(
         "screen_share_idle_cpu_pct": round(idle_cpu_pct, 1),
         "screen_share_grab_ms": round(statistics.median(grabs_ms), 2),
     }
+
+
+async def _cpu_pct(window_s: float) -> float:
+    """The CPU this process uses over ``window_s``, in % of one core."""
+    cpu_before, started = time.process_time(), time.monotonic()
+    await asyncio.sleep(window_s)
+    return round((time.process_time() - cpu_before) / (time.monotonic() - started) * 100, 1)
 
 
 async def _changing_fps(screen: SharedScreen, browser: BrowserThread, agent: ScreenAgent) -> float:
