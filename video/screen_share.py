@@ -49,7 +49,7 @@ SHARE_IDLE_FPS = 1.0
 # rate until the quality converged). A change of fewer rows (a caret, a typed letter, a
 # line: up to 100 rows of 720 measured) is as sharp at 1 s without it.
 SHARE_SETTLE_S = 1.0
-SETTLE_ROWS_FRACTION = 0.2
+SETTLE_ROWS_FRACTION = 0.2  # of the frame's rows: a change this large or larger is sharpened
 MAX_SHARE_WIDTH = 1280
 MAX_SHARE_HEIGHT = 720
 # Opaque dark grey, not black: the agent tells "hidden on purpose" from "nothing drawn".
