@@ -202,11 +202,18 @@ class KioskUi:
         return share
 
     def _forget_caches(self) -> None:
-        """At the wipe: the keyboard's word state, the JS heap and unused scene resources go too."""
+        """At the wipe: the keyboard's word state, the JS heap and unused scene resources go too.
+
+        The compiled screens stay (no ``trimComponentCache``): they hold code, not
+        the citizen's data, and a screen compiled again registers a new QML type
+        (``LanguageScreen_QMLTYPE_145``, then ``_157``...) in Qt's registries,
+        which never shrink (Qt's accessibility cache keeps every class name): a
+        few allocations per citizen, each pinning a heap page that ``malloc_trim``
+        could otherwise return (issue #6, ``docs/BENCHMARKS.md``).
+        """
         input_method = QGuiApplication.inputMethod()
         if input_method is not None:
             input_method.reset()
-        self.engine.trimComponentCache()
         # The JavaScript heap holds the strings the screens showed: collected now, not later.
         self.engine.collectGarbage()
         self.window.releaseResources()

@@ -6,6 +6,7 @@ import re
 import time
 
 from PySide6.QtCore import QUrl
+from PySide6.QtQuick import QQuickItem
 
 from kiosk.journey import Step
 from kiosk.ui.driver import SAMPLE_CITY, SAMPLE_STREET, open_form, walk_change_of_address
@@ -122,3 +123,36 @@ def test_a_touch_during_the_countdown_keeps_the_session(offline_kiosk: RunningKi
 
     offline_kiosk.run(come_back())
     assert offline_kiosk.services.journey.step is Step.SERVICE
+
+
+def test_the_wipe_keeps_the_compiled_screens(offline_kiosk: RunningKiosk) -> None:
+    """Each screen is compiled once, whatever the number of citizens.
+
+    A screen compiled again after the wipe registers a new QML type (its class
+    name gets a new number), and Qt's type registries never shrink: a kiosk
+    would grow by a few allocations per citizen all day (issue #6).
+    """
+    d = offline_kiosk.driver
+    loader = d.find("screenLoader")
+    assert loader is not None
+    types: dict[str, set[str]] = {}  # screen -> the class names it was built from
+
+    def record() -> None:
+        item = loader.property("item")
+        if isinstance(item, QQuickItem):
+            types.setdefault(item.objectName(), set()).add(item.metaObject().className())
+
+    loader.loaded.connect(record)
+
+    async def two_citizens() -> None:
+        for language in ("fr", "en"):
+            await walk_change_of_address(d, language)
+            await d.tap("newSessionButton")
+            await d.screen("attractScreen")
+
+    try:
+        offline_kiosk.run(two_citizens())
+    finally:
+        loader.loaded.disconnect(record)
+    assert {"languageScreen", "serviceScreen", "reviewScreen"} <= types.keys()
+    assert {screen: names for screen, names in types.items() if len(names) > 1} == {}
