@@ -30,6 +30,7 @@ from offline_queue.analytics import (
     file_number_hash,
     new_event_id,
 )
+from offline_queue.storage import bound_page_cache
 
 __all__ = ["EventKind", "ServiceEvent", "ServiceEventLog", "read_file_hash_key"]
 
@@ -69,6 +70,7 @@ class ServiceEventLog:
         self._db = sqlite_utils.Database(path)
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous=FULL")
+        bound_page_cache(self._db)
         self._now = now
         self._file_hash_key = file_hash_key
         self._migrate()

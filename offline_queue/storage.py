@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5_000  # a technician's reader may hold the lock for a moment
 QUARANTINE_MARK = ".corrupt-"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+# SQLite's own page cache, per connection. Its default (2 MB) fills a page at a
+# time as the file grows: on a kiosk, a slow rise of the resident size over
+# hundreds of citizens (issue #6). The kiosk's transactions touch a few pages,
+# and the operating system's page cache keeps the file's pages anyway.
+PAGE_CACHE_KIB = 64
 _PRIMARY_CODE_MASK = 0xFF  # extended result codes carry the primary code in the low byte
 
 
@@ -63,6 +68,11 @@ def translated(action: str) -> Iterator[None]:
         raise OutboxError(f"cannot {action}: {err}") from err
 
 
+def bound_page_cache(db: Database) -> None:
+    """Cap the connection's page cache at :data:`PAGE_CACHE_KIB`, full after a few citizens."""
+    db.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")  # negative: KiB, not pages
+
+
 def connect(path: Path, *, max_size_bytes: int | None = None) -> Database:
     """Open ``path`` with the outbox's settings and check it; raises sqlite3 errors as they come.
 
@@ -85,6 +95,7 @@ def connect(path: Path, *, max_size_bytes: int | None = None) -> Database:
         db.execute("PRAGMA secure_delete=ON")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA cell_size_check=ON")
+        bound_page_cache(db)
         if max_size_bytes is not None:
             page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
             # SQLite never lowers the cap below the current size: a kiosk that

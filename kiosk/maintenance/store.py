@@ -12,6 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from offline_queue.storage import bound_page_cache
+
 AUDIT_TABLE = "audit"
 FLAGS_TABLE = "flags"
 LOCKOUT_TABLE = "lockout"
@@ -45,6 +47,7 @@ def open_store(path: Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     db.enable_wal()
     db.execute("PRAGMA synchronous=FULL")
+    bound_page_cache(db)
     db.executescript(_SCHEMA)
     return db
 
