@@ -20,7 +20,11 @@ One run drives the real kiosk in process (simulated devices, offscreen at
   then "new session", which wipes). ``rss_mb_trend`` has the RSS after every
   10 journeys (after a ``gc.collect()``, so that only what is still referenced
   counts) and its least-squares slope in MB per 10 journeys over journeys 50 to
-  100: near 0 means no growth.
+  100: near 0 means no growth. The benchmark runs with the malloc settings the
+  ``kiosk`` command gives itself (``kiosk.native_memory``: it restarts in place
+  with glibc's per-thread cache off); ``malloc_in_use_kb_trend`` is glibc's
+  count of bytes in use at the same points, which moves only with what is
+  really allocated.
 - the peer, measured interleaved with the kiosk in the same process, loop and
   way: a bare QML window with one Rectangle whose colour changes while its
   MouseArea is pressed (``peer_touch_feedback_ms``): what Qt itself costs.
@@ -73,6 +77,7 @@ from PySide6.QtQml import QQmlApplicationEngine  # noqa: E402
 from PySide6.QtQuick import QQuickItem, QQuickWindow  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from kiosk.native_memory import malloc_in_use, restart_with_kiosk_allocator  # noqa: E402
 from kiosk.ui.driver import KioskDriver, walk_change_of_address  # noqa: E402
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk  # noqa: E402
 from peripherals.card import SAMPLE_HOLDER  # noqa: E402
@@ -326,12 +331,18 @@ async def measure_journeys(kiosk: RunningKiosk) -> dict[str, Any]:
     kiosk.ui.vm.newSession()  # back to the attract screen, as "start over" does
     before = rss_mb()
     trend: list[float] = []
+    in_use_kb: list[float] = []
     started = time.monotonic()
     for count in range(1, JOURNEYS + 1):
         await one_journey(kiosk.driver, "fr" if count % 2 else "en")
         if count % RSS_EVERY_JOURNEYS == 0:
             trend.append(rss_mb())
-            print(f"{count} journeys: RSS {trend[-1]} MB", file=sys.stderr, flush=True)
+            in_use_kb.append((malloc_in_use() or 0) // KIB)
+            print(
+                f"{count} journeys: RSS {trend[-1]} MB, malloc in use {in_use_kb[-1]} KB",
+                file=sys.stderr,
+                flush=True,
+            )
     return {
         "rss_mb_before_journeys": before,
         RSS_KEY: trend[-1],
@@ -340,6 +351,11 @@ async def measure_journeys(kiosk: RunningKiosk) -> dict[str, Any]:
             "rss_mb": trend,
             "slope_mb_per_10_journeys_second_half": second_half_slope(trend),
         },
+        "malloc_in_use_kb_trend": {
+            "kb": in_use_kb,
+            "slope_kb_per_10_journeys_second_half": second_half_slope(in_use_kb),
+        },
+        "malloc_tunables": os.environ.get("GLIBC_TUNABLES"),
         "journey_s": round((time.monotonic() - started) / JOURNEYS, 2),
     }
 
@@ -379,6 +395,7 @@ def verdicts(figures: dict[str, Any]) -> dict[str, bool]:
 
 
 def main() -> None:
+    restart_with_kiosk_allocator()  # measure the kiosk as the ``kiosk`` command runs it
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     # Offline on purpose: one warning per failed sync round would drown the progress lines.
     for quiet in ("offline_queue.sync", "offline_queue.fleet_link", "offline_queue.analytics_sync"):

@@ -12,6 +12,16 @@ only (elsewhere, nothing happens):
   worker threads exist;
 - after each citizen's session is wiped, hand the freed pages at the top and
   in the middle of the heap back to the system (``malloc_trim(0)``).
+
+A third needs the environment the process starts with: glibc's per-thread cache
+of freed blocks (tcache) is switched off. Each thread keeps up to seven freed
+blocks of every size for itself, counted as in use and out of ``malloc_trim``'s
+reach; the kiosk's cache filled a little with each citizen for hundreds of
+citizens (1 to 2 KB each). Without it, the bytes in use and the resident size
+stay flat from citizen to citizen, and the UI is no slower (issue #6,
+``docs/BENCHMARKS.md``). The ``kiosk`` command restarts itself once, same
+process, with ``GLIBC_TUNABLES`` set (:func:`restart_with_kiosk_allocator`); an
+operator who sets ``glibc.malloc.tcache_count`` there keeps their value.
 """
 
 from __future__ import annotations
@@ -19,11 +29,16 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
+import sys
+from collections.abc import Mapping
 from functools import cache
 
 _log = logging.getLogger(__name__)
 M_ARENA_MAX = -8  # from glibc's malloc.h
 ARENAS = 2
+TCACHE_TUNABLE = "glibc.malloc.tcache_count"
+KIOSK_TUNABLES = f"{TCACHE_TUNABLE}=0"
 
 
 @cache
@@ -89,3 +104,36 @@ def malloc_in_use() -> int | None:
     libc.mallinfo2.restype = _MallInfo2
     info = libc.mallinfo2()
     return int(info.uordblks + info.hblkhd)
+
+
+def runs_on_glibc() -> bool:
+    """Whether this process's C library is glibc (the tunables mean nothing elsewhere)."""
+    try:
+        return os.confstr("CS_GNU_LIBC_VERSION") is not None
+    except (ValueError, OSError):
+        return False
+
+
+def kiosk_allocator_environment(environ: Mapping[str, str]) -> dict[str, str] | None:
+    """``environ`` with the kiosk's malloc tunables added, or ``None`` if nothing to add.
+
+    Nothing when the tcache is already tuned (by us after the restart, or by an
+    operator), or off glibc. Other tunables already set are kept.
+    """
+    tunables = environ.get("GLIBC_TUNABLES", "")
+    if TCACHE_TUNABLE in tunables or not runs_on_glibc():
+        return None
+    return {**environ, "GLIBC_TUNABLES": ":".join(filter(None, (tunables, KIOSK_TUNABLES)))}
+
+
+def restart_with_kiosk_allocator() -> None:
+    """Run this same command again in place (same PID) with the kiosk's tunables, if missing.
+
+    Call it first thing, before threads or Qt exist: glibc reads its tunables
+    only when a process starts. Returns only when no restart is needed.
+    """
+    environ = kiosk_allocator_environment(os.environ)
+    if environ is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, sys.orig_argv, environ)

@@ -1,0 +1,83 @@
+"""The kiosk starts with glibc's per-thread malloc cache off, whoever launches it (issue #6)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.native_memory import (
+    KIOSK_TUNABLES,
+    TCACHE_TUNABLE,
+    kiosk_allocator_environment,
+    runs_on_glibc,
+)
+
+needs_glibc = pytest.mark.skipif(not runs_on_glibc(), reason="glibc's tunables only")
+
+# Prints its PID, restarts if it must, then prints the tunables it runs with.
+RESTARTING = (
+    "import os; from kiosk.native_memory import restart_with_kiosk_allocator; "
+    "print('before', os.getpid(), flush=True); restart_with_kiosk_allocator(); "
+    "print('after', os.getpid(), os.environ.get('GLIBC_TUNABLES'))"
+)
+
+
+@needs_glibc
+def test_the_tunables_are_added_to_an_environment_without_them() -> None:
+    environ = kiosk_allocator_environment({"PATH": "/usr/bin"})
+    assert environ == {"PATH": "/usr/bin", "GLIBC_TUNABLES": KIOSK_TUNABLES}
+
+
+@needs_glibc
+def test_other_tunables_are_kept() -> None:
+    environ = kiosk_allocator_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"})
+    assert environ is not None
+    assert environ["GLIBC_TUNABLES"] == f"glibc.malloc.arena_max=2:{KIOSK_TUNABLES}"
+
+
+def test_an_operators_own_tcache_setting_is_left_alone() -> None:
+    assert kiosk_allocator_environment({"GLIBC_TUNABLES": f"{TCACHE_TUNABLE}=7"}) is None
+
+
+@needs_glibc
+def test_a_process_restarts_once_in_place_with_the_tunables() -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    done = subprocess.run(
+        [sys.executable, "-c", RESTARTING],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = [line.split() for line in done.stdout.splitlines()]
+    # Started, restarted in place (the command runs again from the top), then went on.
+    assert [line[0] for line in lines] == ["before", "before", "after"]
+    assert len({line[1] for line in lines}) == 1  # one PID: the same process
+    assert lines[-1][2] == KIOSK_TUNABLES
+
+
+@needs_glibc
+def test_the_kiosk_command_restarts_with_the_tunables() -> None:
+    """``kiosk --help`` goes through the restart: its help is printed once, by the restarted run."""
+    environ = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    probe = (
+        "import os, sys; from kiosk import app; "
+        "sys.argv = ['kiosk', '--help']; "
+        "print('tunables', os.environ.get('GLIBC_TUNABLES'), flush=True); app.start()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = [line for line in done.stdout.splitlines() if line.startswith("tunables")]
+    assert printed == ["tunables None", f"tunables {KIOSK_TUNABLES}"]
+    assert done.stdout.count("usage:") == 1
