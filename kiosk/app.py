@@ -15,7 +15,6 @@ from kiosk.catalogue import CatalogueError
 from kiosk.config import ConfigError, load_settings
 from kiosk.i18n import CatalogueTextError
 from kiosk.maintenance.logs import install_log_file, log_file_path
-from kiosk.native_memory import restart_with_kiosk_allocator
 from kiosk.services import StartupError, build_services
 from offline_queue.redact import install_redaction
 
@@ -109,11 +108,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def start() -> int:
-    """The ``kiosk`` command: the malloc settings first (a restart in place), then :func:`main`."""
-    restart_with_kiosk_allocator()
-    return main()
-
-
 if __name__ == "__main__":
-    sys.exit(start())
+    sys.exit(main())

@@ -65,9 +65,9 @@ def test_the_kiosk_command_restarts_with_the_tunables() -> None:
     """``kiosk --help`` goes through the restart: its help is printed once, by the restarted run."""
     environ = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
     probe = (
-        "import os, sys; from kiosk import app; "
+        "import os, sys; from kiosk import command; "
         "sys.argv = ['kiosk', '--help']; "
-        "print('tunables', os.environ.get('GLIBC_TUNABLES'), flush=True); app.start()"
+        "print('tunables', os.environ.get('GLIBC_TUNABLES'), flush=True); command.start()"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],

@@ -15,7 +15,7 @@ import pytest
 
 from kiosk.systemd_notify import DEFAULT_WATCHDOG_INTERVAL_S, SystemdNotifier
 
-KIOSK = [sys.executable, "-m", "kiosk.app"]
+KIOSK = [sys.executable, "-m", "kiosk.command"]  # what the `kiosk` command runs
 
 
 @pytest.fixture
