@@ -6,7 +6,12 @@ client reads ``detail``, which must not change.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from backend.db import fleet_commands
+from backend.fleet.store import sweep
 from backend.roles import Role
+from backend.settings import FleetSettings
 from tests.backend.test_console_login import make_agent, post_login
 from tests.fixtures.backend import InProcessBackend
 from tests.fleet.helpers import FLEET, staff_client
@@ -92,3 +97,34 @@ async def test_each_unusable_period_has_its_own_code(backend_app: InProcessBacke
     }
     assert bad_site.json()["params"] == {"field": "site"}
     assert {a.status_code for a in (bad_date, backwards, too_long, bad_site)} == {422}
+
+
+async def test_an_expired_command_is_marked_as_the_back_ends_words(
+    backend_app: InProcessBackend,
+) -> None:
+    settings = FleetSettings()
+    engine = backend_app.app.state.engine
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for command_id, detail in (("0123456789abcdef", None), ("0123456789abcdee", "no disk")):
+            conn.execute(
+                fleet_commands.insert().values(
+                    command_id=command_id,
+                    kiosk_id=backend_app.kiosk_id,
+                    kind="sync_now",
+                    issued_by="tina",
+                    issued_at=now - timedelta(seconds=settings.command_ttl_s + 1),
+                    state="delivered" if detail is None else "failed",
+                    acked_at=None if detail is None else now,
+                    detail=detail,
+                )
+            )
+        sweep(conn, now=now, settings=settings)
+    async with staff_client(backend_app, "tina", Role.TECHNICIAN) as tech:
+        view = (await tech.get(FLEET)).json()
+    codes = {c["command_id"]: (c["detail_code"], c["detail"]) for c in view["commands"]}
+    expired, kiosk_said = codes["0123456789abcdef"], codes["0123456789abcdee"]
+    assert expired[0] == "expired"
+    assert expired[1].startswith("expired: not acknowledged within")
+    assert kiosk_said == (None, "no disk")  # the kiosk's own words: no code
+    assert view["command_ttl_s"] == settings.command_ttl_s
