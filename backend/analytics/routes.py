@@ -223,10 +223,7 @@ async def analytics_page(
         page = await run_in_threadpool((STATIC_DIR / "login.html").read_bytes)
         return Response(page, status.HTTP_401_UNAUTHORIZED, media_type="text/html")
     if not member.may(Permission.VIEW_ANALYTICS):
-        return Response(
-            "<!doctype html><title>Analytics</title><p>Your role does not allow reading the"
-            " figures. <a href='/console/'>Back</a></p>",
-            status.HTTP_403_FORBIDDEN,
-            media_type="text/html",
+        return FileResponse(
+            STATIC_DIR / "forbidden.html", status.HTTP_403_FORBIDDEN, media_type="text/html"
         )
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
