@@ -34,6 +34,7 @@ from backend.hub import Hub
 from backend.hub import router as hub_router
 from backend.hub.pg_fanout import PostgresFanout
 from backend.ingest import BatchError, parse_batch, store_batch
+from backend.refusals import Refusal, refusal_answer
 from backend.routing import RoutingConfig, load_queues
 from backend.schema import migrate
 from backend.security import SecurityMiddleware
@@ -328,6 +329,8 @@ def create_app(settings: BackendSettings, hub: Hub | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.hub = hub
     app.state.heartbeat_writer = HeartbeatWriter(engine, settings.fleet)
+    # Refusals the staff pages show carry a code beside their English (backend.refusals).
+    app.add_exception_handler(Refusal, refusal_answer)
     # First: routes are matched in order, and heartbeats are most of the traffic.
     app.include_router(fleet_router)
     app.include_router(router)

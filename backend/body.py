@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request, status
+from fastapi import Request, status
 
+from backend.refusals import Refusal, RefusalCode
 from backend.settings import BackendSettings
 
 
@@ -11,8 +12,8 @@ async def read_limited_body(request: Request) -> bytes:
     """The request body, refused with 413 as soon as it exceeds ``max_request_bytes``."""
     settings: BackendSettings = request.app.state.settings
     limit = settings.max_request_bytes
-    too_large = HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, detail=f"the request body exceeds {limit} bytes"
+    too_large = Refusal(
+        status.HTTP_413_CONTENT_TOO_LARGE, RefusalCode.REQUEST_TOO_LARGE, limit=limit
     )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:

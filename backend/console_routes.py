@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from sqlalchemy import Connection, Engine, select
@@ -22,6 +22,7 @@ from backend import login_brake
 from backend.audit import AuditAction, client_address, record
 from backend.console_auth import LoggedIn, LoginRefused, login, logout, session_agent
 from backend.db import agents
+from backend.refusals import Refusal, RefusalCode
 from backend.settings import BackendSettings
 from backend.staff import SESSION_COOKIE, StaffMember, staff_roles
 
@@ -37,7 +38,7 @@ async def _credentials(request: Request) -> tuple[str, str, bool]:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_LOGIN_BYTES:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="login body too large")
+            raise Refusal(status.HTTP_413_CONTENT_TOO_LARGE, RefusalCode.LOGIN_TOO_LARGE)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if kind == "application/json":
@@ -51,17 +52,11 @@ async def _credentials(request: Request) -> tuple[str, str, bool]:
             password = fields.get("password", [None])[0]
             form = True
         else:
-            raise HTTPException(
-                status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON or a form"
-            )
+            raise Refusal(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, RefusalCode.LOGIN_MEDIA_TYPE)
     except (ValueError, UnicodeDecodeError):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="unreadable login body"
-        ) from None
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, RefusalCode.LOGIN_UNREADABLE) from None
     if not isinstance(agent_id, str) or not isinstance(password, str):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="agent_id and password are required"
-        )
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, RefusalCode.LOGIN_INCOMPLETE)
     return agent_id, password, form
 
 
@@ -104,12 +99,12 @@ async def console_login(request: Request) -> Response:
     if not isinstance(result, LoggedIn):
         retry = getattr(result, "retry_after_s", 0)
         if retry:
-            raise HTTPException(
+            raise Refusal(
                 status.HTTP_429_TOO_MANY_REQUESTS,
-                detail="too many failed attempts; try again later",
+                RefusalCode.LOGIN_LOCKED,
                 headers={"Retry-After": str(retry)},
             )
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="wrong agent id or password")
+        raise Refusal(status.HTTP_401_UNAUTHORIZED, RefusalCode.LOGIN_WRONG)
     response: Response
     assert member is not None  # a LoggedIn result always comes with its member
     if form:

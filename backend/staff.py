@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, select
 
 from backend.console_auth import session_agent
 from backend.db import agents
+from backend.refusals import Refusal, RefusalCode
 from backend.roles import HOME_PAGES, PERMISSIONS, Permission, Role, parse_roles
 
 SESSION_COOKIE = "vg_agent"
@@ -80,10 +81,12 @@ def require_permission(permission: Permission) -> Callable[..., object]:
         member: Annotated[StaffMember | None, Depends(current_member)],
     ) -> StaffMember:
         if member is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="log in first")
+            raise Refusal(status.HTTP_401_UNAUTHORIZED, RefusalCode.STAFF_LOG_IN)
         if not member.may(permission):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, detail=f"your role does not allow {permission.value}"
+            raise Refusal(
+                status.HTTP_403_FORBIDDEN,
+                RefusalCode.STAFF_NOT_ALLOWED,
+                permission=permission.value,
             )
         return member
 

@@ -26,8 +26,24 @@ MAX_DISK_MB = 100_000_000  # 100 TB: larger is a bug, not a disk
 DeviceName = Literal["card_reader", "printer", "document_camera", "face_camera"]
 DeviceState = Literal["ok", "degraded", "fault", "absent"]
 CommandKind = Literal["sync_now", "out_of_service", "back_in_service"]
-# A machine-readable reason: "paper_out", "camera_lost", "reader_lost", "printer.paper_low"...
+# A machine-readable reason: "paper_out", "jam", "reader_unavailable", "lost"...
 FaultCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,47}$")]
+# The fault codes kiosks of this version send: their devices' error and health codes without
+# the device prefix (``printer.paper_out`` -> ``paper_out``). Any other code is still accepted
+# (a newer kiosk); the fleet page has words for these and shows any other as it comes.
+FAULT_CODES = frozenset(
+    {
+        # any device
+        "error",
+        # printer
+        "paper_out", "paper_low", "offline", "timeout", "rejected", "jam", "cover_open",
+        # card reader (and the card in it)
+        "absent", "removed", "unreadable", "reader_unavailable", "unsupported",
+        "wrong_pin", "blocked", "pin_format",
+        # cameras
+        "unavailable", "lost", "blank", "refused", "no_page", "blurry", "glare", "duplicate",
+    }
+)  # fmt: skip
 Detail = Annotated[str, StringConstraints(max_length=MAX_DETAIL_CHARS)]
 Version = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$")]
 # Issued by the back end: a ULID-like string of letters and digits.

@@ -25,11 +25,18 @@ from sqlalchemy import Engine
 from backend.analytics.costs import CostInput, CostInputs, read_costs, write_costs
 from backend.analytics.export import export_rows
 from backend.analytics.ingest import parse_events, store_events
-from backend.analytics.queries import Filters, Summary, filter_choices, summary
+from backend.analytics.queries import (
+    MAX_PERIOD_DAYS,
+    Filters,
+    Summary,
+    filter_choices,
+    summary,
+)
 from backend.audit import AuditAction, client_address, record, record_now
 from backend.auth import Principal, require_role
 from backend.body import read_limited_body
 from backend.ingest import BatchError
+from backend.refusals import Refusal, RefusalCode
 from backend.roles import Permission
 from backend.staff import StaffMember, current_member, require_permission
 from offline_queue.analytics import ANALYTICS_PATH, AnalyticsAnswer
@@ -79,9 +86,8 @@ def _day(name: str, text: str | None, default: date) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"{name}: expected a date as YYYY-MM-DD",
+        raise Refusal(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, RefusalCode.ANALYTICS_BAD_DATE, field=name
         ) from None
 
 
@@ -89,9 +95,8 @@ def _code(name: str, text: str | None) -> str | None:
     if text is None or text == "":
         return None
     if not CODE.fullmatch(text):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"{name}: expected a code (lowercase letters, digits, '-' or '_')",
+        raise Refusal(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, RefusalCode.ANALYTICS_BAD_CODE, field=name
         )
     return text
 
@@ -110,6 +115,15 @@ def period_filters(
     """The period and filters of a request; 422 with the reason when they are not usable."""
     end = _day("to", to, datetime.now(UTC).date())
     start = _day("from", from_, end - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    # Filters checks the period too; here each mistake gets its code for the page.
+    if end < start:
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, RefusalCode.ANALYTICS_PERIOD_BACKWARDS)
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise Refusal(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            RefusalCode.ANALYTICS_PERIOD_TOO_LONG,
+            days=MAX_PERIOD_DAYS,
+        )
     try:
         return Filters(
             start,
@@ -187,9 +201,7 @@ def put_costs(request: Request, setter: CostSetter, inputs: CostInputs) -> CostI
     """Replace the inputs of the channels given; the others keep theirs."""
     channels = [item.channel for item in inputs.channels]
     if len(set(channels)) != len(channels):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="each channel may appear once"
-        )
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, RefusalCode.ANALYTICS_CHANNEL_TWICE)
     with _engine(request).begin() as conn:
         write_costs(conn, inputs, now=datetime.now(UTC))
         record(
@@ -211,10 +223,7 @@ async def analytics_page(
         page = await run_in_threadpool((STATIC_DIR / "login.html").read_bytes)
         return Response(page, status.HTTP_401_UNAUTHORIZED, media_type="text/html")
     if not member.may(Permission.VIEW_ANALYTICS):
-        return Response(
-            "<!doctype html><title>Analytics</title><p>Your role does not allow reading the"
-            " figures. <a href='/console/'>Back</a></p>",
-            status.HTTP_403_FORBIDDEN,
-            media_type="text/html",
+        return FileResponse(
+            STATIC_DIR / "forbidden.html", status.HTTP_403_FORBIDDEN, media_type="text/html"
         )
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html")

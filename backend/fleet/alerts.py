@@ -16,7 +16,15 @@ from backend.settings import FleetSettings
 from offline_queue.heartbeat import DeviceReport
 
 PAPER_OUT = "paper_out"
+PRINTER_FAULT = "printer_fault"
+CARD_READER_FAULT = "card_reader_fault"
 CAMERA_ALERTS = {"face_camera": "face_camera_lost", "document_camera": "document_camera_lost"}
+BACKLOG_STALE = "backlog_stale"
+SILENT = "silent"
+# Every kind of alert the rules raise: the fleet page has words for each (fleet.js ALERT_KEYS).
+ALERT_KINDS = frozenset(
+    {PAPER_OUT, PRINTER_FAULT, CARD_READER_FAULT, *CAMERA_ALERTS.values(), BACKLOG_STALE, SILENT}
+)
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,11 @@ def device_conditions(state: KioskState) -> list[Condition]:
         if report.state != "fault":
             continue
         if report.device == "printer":
-            kind = PAPER_OUT if report.fault == PAPER_OUT else "printer_fault"
+            kind = PAPER_OUT if report.fault == PAPER_OUT else PRINTER_FAULT
         elif report.device in CAMERA_ALERTS:
             kind = CAMERA_ALERTS[report.device]
         else:
-            kind = "card_reader_fault"
+            kind = CARD_READER_FAULT
         # The kind says "paper out" already; other kinds are clearer with the kiosk's code.
         detail = report.detail or (None if kind == PAPER_OUT else report.fault)
         found.append(Condition(kind, detail, state.last_seen_at))
@@ -78,9 +86,9 @@ def conditions(
     if age is not None and age > settings.backlog_max_age_s:
         since = now - timedelta(seconds=age - settings.backlog_max_age_s)
         # No age in the detail: it is written once, and the kiosk's row shows the live age.
-        found["backlog_stale"] = Condition("backlog_stale", None, since)
+        found[BACKLOG_STALE] = Condition(BACKLOG_STALE, None, since)
     silent_s = (now - state.last_seen_at).total_seconds()
     if silent_s > settings.silent_after_s:
         since = state.last_seen_at + timedelta(seconds=settings.silent_after_s)
-        found["silent"] = Condition("silent", None, since)
+        found[SILENT] = Condition(SILENT, None, since)
     return found

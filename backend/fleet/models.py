@@ -7,10 +7,18 @@ with kiosks (those are in :mod:`offline_queue.heartbeat`).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from offline_queue.heartbeat import CommandKind, DeviceReport
+
+# How far a command got; the fleet page has words for each (fleet.js COMMAND_STATE_KEYS).
+CommandState = Literal["pending", "delivered", "acked", "failed"]
+# The details the back end writes itself (the others are the kiosk's words): a command
+# nobody acknowledged within ``command_ttl_s``.
+DetailCode = Literal["expired"]
+EXPIRED: DetailCode = "expired"
 
 
 class CommandRequest(BaseModel):
@@ -54,17 +62,22 @@ class FleetAlert(BaseModel):
 
 
 class FleetCommand(BaseModel):
-    """A command and how far it got: pending, delivered, acked or failed."""
+    """A command and how far it got: pending, delivered, acked or failed.
+
+    ``detail`` is the kiosk's answer as it wrote it, or the back end's English when
+    ``detail_code`` names it (``expired``), for the page to say in the reader's language.
+    """
 
     command_id: str
     kiosk_id: str
     kind: str
     issued_by: str
     issued_at: datetime
-    state: str
+    state: CommandState
     delivered_at: datetime | None
     acked_at: datetime | None
     detail: str | None
+    detail_code: DetailCode | None = None
 
 
 class FleetView(BaseModel):
@@ -74,6 +87,8 @@ class FleetView(BaseModel):
     heartbeat_interval_s: float
     silent_after_s: float
     backlog_max_age_s: float
+    # How long a command waits for its acknowledgement before it fails as expired.
+    command_ttl_s: float
     may_command: bool
     # Whether the reader may revoke a kiosk's credential (a stolen kiosk).
     may_revoke: bool = False

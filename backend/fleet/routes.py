@@ -33,6 +33,7 @@ from backend.fleet.batch import HeartbeatWriter, Refused
 from backend.fleet.models import CommandRequest, FleetCommand, FleetView, Revoked, RevokeRequest
 from backend.fleet.store import issue_command, read_fleet, sweep
 from backend.ingest import describe_errors
+from backend.refusals import Refusal, RefusalCode
 from backend.roles import Permission
 from backend.settings import BackendSettings, FleetSettings
 from backend.staff import StaffMember, require_permission
@@ -67,21 +68,23 @@ def _parse(model: type[ModelT], body: bytes) -> ModelT:
     try:
         return model.model_validate_json(body)
     except ValidationError as err:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=describe_errors(err)
+        raise Refusal(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            RefusalCode.REQUEST_INVALID,
+            problems=describe_errors(err),
         ) from None
 
 
 def _staff_order(request: Request, kiosk_id: str, model: type[ModelT], body: bytes) -> ModelT:
     """A staff member's order about one kiosk: same origin, JSON, valid, a possible kiosk id."""
     if not _same_origin(request):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="cross-origin request refused")
+        raise Refusal(status.HTTP_403_FORBIDDEN, RefusalCode.REQUEST_CROSS_ORIGIN)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json":
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON")
+        raise Refusal(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, RefusalCode.REQUEST_NOT_JSON)
     order = _parse(model, body)
     if not CLIENT_ID_PATTERN.fullmatch(kiosk_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+        raise Refusal(status.HTTP_404_NOT_FOUND, RefusalCode.FLEET_NO_SUCH_KIOSK)
     return order
 
 
@@ -204,7 +207,7 @@ def send_command(
                 detail=order.kind,
             )
     if command is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+        raise Refusal(status.HTTP_404_NOT_FOUND, RefusalCode.FLEET_NO_SUCH_KIOSK)
     logger.info("%s sent %s to kiosk %s", member.agent_id, order.kind, kiosk_id)
     return command
 
@@ -235,9 +238,7 @@ async def revoke_kiosk(
     """
     order = _staff_order(request, kiosk_id, RevokeRequest, body)
     if order.confirm != kiosk_id:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail="confirm by repeating the kiosk id exactly"
-        )
+        raise Refusal(status.HTTP_409_CONFLICT, RefusalCode.FLEET_CONFIRM_MISMATCH)
     source = client_address(request)
 
     def cut_off() -> datetime | None:
@@ -255,7 +256,7 @@ async def revoke_kiosk(
 
     revoked_at = await run_in_threadpool(cut_off)
     if revoked_at is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such kiosk")
+        raise Refusal(status.HTTP_404_NOT_FOUND, RefusalCode.FLEET_NO_SUCH_KIOSK)
     await request.app.state.hub.revalidate()
     logger.warning("%s revoked the credential of kiosk %s", member.agent_id, kiosk_id)
     return Revoked(kiosk_id=kiosk_id, revoked_at=revoked_at)

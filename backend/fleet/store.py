@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db import UtcDateTime, api_clients, fleet_alerts, fleet_commands, fleet_kiosks
 from backend.fleet.alerts import Condition, KioskState, backlog_age_s, conditions
-from backend.fleet.models import FleetAlert, FleetCommand, FleetKiosk, FleetView
+from backend.fleet.models import EXPIRED, FleetAlert, FleetCommand, FleetKiosk, FleetView
 from backend.settings import FleetSettings
 from offline_queue.heartbeat import MAX_COMMANDS, DeviceReport, Heartbeat, KioskCommand
 
@@ -170,7 +170,8 @@ def issue_command(
         acked_at=None,
         detail=None,
     )
-    conn.execute(fleet_commands.insert().values(**command.model_dump()))
+    # detail_code is worked out when read (see _command_view), never stored.
+    conn.execute(fleet_commands.insert().values(**command.model_dump(exclude={"detail_code"})))
     return command
 
 
@@ -290,6 +291,14 @@ def _alert_view(row: Row[Any]) -> FleetAlert:
     )
 
 
+def _command_view(row: Row[Any]) -> FleetCommand:
+    command = FleetCommand.model_validate(row._mapping)
+    # Only the sweep fails a command without an acknowledgement (see _expire_commands).
+    if command.state == "failed" and command.acked_at is None:
+        return command.model_copy(update={"detail_code": EXPIRED})
+    return command
+
+
 def read_fleet(
     conn: Connection, *, now: datetime, settings: FleetSettings, may_command: bool
 ) -> FleetView:
@@ -323,9 +332,10 @@ def read_fleet(
         heartbeat_interval_s=settings.heartbeat_interval_s,
         silent_after_s=settings.silent_after_s,
         backlog_max_age_s=settings.backlog_max_age_s,
+        command_ttl_s=settings.command_ttl_s,
         may_command=may_command,
         kiosks=[_kiosk_view(row, now=now, settings=settings) for row in kiosks],
         alerts=[_alert_view(row) for row in open_alerts],
         cleared_alerts=[_alert_view(row) for row in cleared],
-        commands=[FleetCommand.model_validate(row._mapping) for row in commands],
+        commands=[_command_view(row) for row in commands],
     )

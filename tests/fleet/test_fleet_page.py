@@ -93,7 +93,7 @@ async def test_paper_out_raises_an_alert_and_a_command_is_acknowledged(
 
     await send(base_url, backend_app.kiosk_token, faults={"printer": "paper_out"})
     await expect(paper_alert).to_contain_text("Printer out of paper", timeout=WAIT_MS)
-    await expect(row).to_contain_text("printer: paper_out")
+    await expect(row).to_contain_text("printer: out of paper")
     await expect(page.locator('#alerts li[data-kiosk="kiosk-gare-03"]')).to_contain_text(
         "Kiosk silent"
     )

@@ -1,8 +1,9 @@
 """The staff pages' catalogue (backend/console/static/strings.js) against what the pages use.
 
 Keys are found the way i18n.js asks them to be written: ``data-i18n="key"`` and
-``data-i18n-<attribute>="key"`` in the HTML; ``t("key"``, ``setText(node, "key"`` and
-``setBanner(id, "key"`` in the JS; and the values of ``const NAME_KEYS = {...}`` tables.
+``data-i18n-<attribute>="key"`` in the HTML; ``t("key"``, ``setText(node, "key"``,
+``setBanner(id, "key"`` and ``showNotice("key"`` in the JS; and the values of
+``const NAME_KEYS = {...}`` tables.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ NOT_STAFF_FACING = {"peer.html", "peer.js", "chart.umd.min.js", "strings.js", "i
 
 HTML_KEY = re.compile(r'\bdata-i18n(?:-[a-z-]+)?="([^"]+)"')
 JS_CALL_KEY = re.compile(
-    r'\b(?:t\(\s*|setText\(\s*[^,()]+(?:\([^()]*\))?,\s*|setBanner\(\s*"[^"]+",\s*)"([^"]+)"'
+    r'\b(?:t\(\s*|showNotice\(\s*|setText\(\s*[^,()]+(?:\([^()]*\))?,\s*|setBanner\(\s*"[^"]+",\s*)'
+    r'"([^"]+)"'
 )
 JS_KEY_TABLE = re.compile(r"\bconst [A-Z_]+_KEYS = \{(.*?)\};", re.DOTALL)
 TABLE_VALUE = re.compile(r':\s*"([^"]+)"')
@@ -88,6 +90,7 @@ def test_the_key_finders_see_each_written_form() -> None:
       setText($("status"), "k.three", { name });
       setText(node, "k.four");
       setBanner("link-banner", "k.five");
+      showNotice("k.eight", () => ({ detail }));
       const QUALITY_KEYS = {
         reduced: "k.six",
         audio_only: "k.seven",
@@ -95,7 +98,16 @@ def test_the_key_finders_see_each_written_form() -> None:
       showError("not a key", "code.not_a_key");
     """
     assert keys_in_html(html) == {"a.b", "a.c", "a.d"}
-    assert keys_in_js(js) == {"k.one", "k.two", "k.three", "k.four", "k.five", "k.six", "k.seven"}
+    assert keys_in_js(js) == {
+        "k.one",
+        "k.two",
+        "k.three",
+        "k.four",
+        "k.five",
+        "k.six",
+        "k.seven",
+        "k.eight",
+    }
 
 
 def test_every_staff_page_is_translated() -> None:

@@ -241,7 +241,7 @@ async def fleet_in_both_languages(page: Page, base_url: str, kiosk_id: str) -> N
     assert await html_lang(page) == "fr"
     row = page.locator(f'#kiosks tr[data-kiosk="{kiosk_id}"]')
     await expect(row).to_contain_text("en ligne", timeout=WAIT_MS)
-    await expect(row).to_contain_text("imprimante : paper_out")
+    await expect(row).to_contain_text("imprimante : plus de papier")
     await expect(row.get_by_role("button", name="Mettre hors service")).to_be_visible()
     await expect(row.get_by_role("button", name="Révoquer l'accès")).to_be_visible()
     await expect(page.locator("#alerts li").first).to_contain_text("Imprimante sans papier")
@@ -254,7 +254,7 @@ async def fleet_in_both_languages(page: Page, base_url: str, kiosk_id: str) -> N
     assert await html_lang(page) == "en"
     await expect(page.get_by_role("heading", name="Kiosks", exact=True)).to_be_visible()
     await expect(row).to_contain_text("online")
-    await expect(row).to_contain_text("printer: paper_out")
+    await expect(row).to_contain_text("printer: out of paper")
     await expect(row.get_by_role("button", name="Out of service")).to_be_visible()
     await expect(page.locator("#alerts li").first).to_contain_text("Printer out of paper")
     await expect(page.locator("#status")).to_contain_text("kiosks")

@@ -4,6 +4,7 @@
 // switch redraws the last summary without fetching it again.
 
 import { clearText, locale, onLanguageChange, setText, startI18n, t } from "/console/static/i18n.js";
+import { answerRefusal } from "/console/static/refusals.js";
 
 const API = "/api/v1/analytics";
 const COLORS = ["#0b5cad", "#2da44e", "#cf222e", "#bf8700", "#8250df", "#1b7c83", "#57606a"];
@@ -66,7 +67,8 @@ async function getJson(url, options = {}) {
   }
   const body = await answer.json().catch(() => ({}));
   if (!answer.ok) {
-    const detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+    // The refusal in the page's language; a validator's list of problems as it comes.
+    const detail = answerRefusal(body) || (body.detail === undefined ? "" : JSON.stringify(body.detail));
     throw new Error(detail || `HTTP ${answer.status}`);
   }
   return body;

@@ -1,6 +1,7 @@
 // Moved out of login.html: the Content-Security-Policy allows no inline script.
 // With JavaScript the page logs in and stays here (a form login goes to the account's home page).
 import { startI18n, t } from "/console/static/i18n.js";
+import { answerRefusal } from "/console/static/refusals.js";
 
 startI18n();
 document.getElementById("login").addEventListener("submit", async (event) => {
@@ -14,8 +15,8 @@ document.getElementById("login").addEventListener("submit", async (event) => {
   if (answer.ok) {
     location.reload();
   } else {
-    // The server's reason is shown as it comes (English); the fallback follows the page.
-    const detail = (await answer.json().catch(() => ({}))).detail || t("login.failed");
-    document.getElementById("login-error").textContent = detail;
+    // The server's reason in the page's language (its own words for a code not known here).
+    const reason = answerRefusal(await answer.json().catch(() => ({}))) || t("login.failed");
+    document.getElementById("login-error").textContent = reason;
   }
 });

@@ -25,6 +25,16 @@ const QUALITY_KEYS = {
   audio_only: "console.quality_audio_only",
   chat_only: "console.quality_chat_only",
 };
+// Why the kiosk changed its level (video/adapt.py, video/call.py, video/supervisor.py).
+const QUALITY_REASON_KEYS = {
+  loss: "console.quality_loss",
+  rtt: "console.quality_rtt",
+  cpu: "console.quality_cpu",
+  bandwidth: "console.quality_bandwidth",
+  recovered: "console.quality_recovered",
+  new_call: "console.quality_new_call",
+  reconnected: "console.quality_reconnected",
+};
 
 function isErrorMessage(text) {
   try {
@@ -63,6 +73,7 @@ export class CallView {
       (err) => showError(t("console.err_media", { error: err.message || err.name }), "media.unavailable"),
     );
     this.offers = Promise.resolve();
+    this.quality = null; // the kiosk's last quality message, redrawn after a language switch
     this.waitingSinceS = performance.now() / 1000 - call.waited_s;
     fillContext($("call-context"), call, this.waitingSinceS);
     $("chat-log").replaceChildren();
@@ -167,7 +178,8 @@ export class CallView {
         }
         break;
       case "quality":
-        setBanner("quality-banner", QUALITY_KEYS[message.level] ?? null, { reason: message.reason });
+        this.quality = message;
+        this.showQuality();
         break;
       case "share":
         this.screen.setSharing(message.on, message.title, message.url);
@@ -305,9 +317,17 @@ export class CallView {
     }
   }
 
-  /** After a language switch: the call's context list, with its waiting time still running. */
+  /** The quality banner: the level and the kiosk's reason, in the current language. */
+  showQuality() {
+    const { level, reason } = this.quality ?? {};
+    const said = Object.hasOwn(QUALITY_REASON_KEYS, reason) ? t(QUALITY_REASON_KEYS[reason]) : reason;
+    setBanner("quality-banner", QUALITY_KEYS[level] ?? null, { reason: said });
+  }
+
+  /** After a language switch: the call's context list (its waiting time still running), the banner. */
   relabel() {
     fillContext($("call-context"), this.call, this.waitingSinceS);
+    if (this.quality) this.showQuality();
   }
 
   setMuted(kind, muted) {

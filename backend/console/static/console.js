@@ -7,6 +7,7 @@ import { CallSession } from "./call.js";
 import { clearText, onLanguageChange, setText, startI18n, t } from "./i18n.js";
 import { visioStats } from "./stamp.js";
 import { CHOSEN_STATES, OUTCOMES, toHub } from "./protocol.js";
+import { refusalText } from "./refusals.js";
 import { HubLink, login } from "./signaling.js";
 import { $, appendChat, renderQueue, setBanner, show, showError, tickQueue } from "./ui.js";
 
@@ -26,6 +27,12 @@ const OUTCOME_KEYS = {
   resolved: "outcome.resolved", unresolved: "outcome.unresolved", referred: "outcome.referred",
   callback: "outcome.callback",
 };
+// How a call ended, as the hub tells it (video/signaling.py HangupOutcome).
+const HANGUP_KEYS = {
+  resolved: "outcome.resolved", unresolved: "outcome.unresolved",
+  citizen_left: "outcome.citizen_left", connection_lost: "outcome.connection_lost",
+};
+const hangupText = (code) => (Object.hasOwn(HANGUP_KEYS, code) ? t(HANGUP_KEYS[code]) : code);
 
 const state = {
   agent: null, // {agent_id, name, state}
@@ -112,12 +119,12 @@ function onHubMessage(message) {
       break;
     case "hangup":
       if (state.view?.callId === message.call_id || state.pendingCallId === message.call_id) {
-        appendChat("system", t("console.call_ended", { outcome: message.outcome }));
+        appendChat("system", t("console.call_ended", { outcome: hangupText(message.outcome) }));
         finishCall(true);
       }
       break;
     case "error":
-      showError(message.message || t("console.err_refused"), message.code);
+      showError(refusalText(message.code, message.message, {}, t("console.err_refused")), message.code);
       break;
     default:
       break;

@@ -5,6 +5,7 @@ import {
   LOGIN_ID_FIELDS, LOGIN_PASSWORD_FIELD, LOGIN_PATH, ProtocolError, WS_PATH, parseHubMessage,
 } from "./protocol.js";
 import { t } from "./i18n.js";
+import { answerRefusal } from "./refusals.js";
 
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
@@ -28,8 +29,9 @@ export async function login(agentId, password) {
   }
   let detail = "";
   try {
-    const data = await response.json();
-    if (typeof data?.detail === "string") detail = `: ${data.detail}`;
+    // The server's reason, in the agent's language when its code is known.
+    const reason = answerRefusal(await response.json());
+    if (reason) detail = `: ${reason}`;
   } catch {
     // Not JSON: the status alone is shown.
   }

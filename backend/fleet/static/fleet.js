@@ -3,8 +3,11 @@
 // Words go through the staff pages' i18n (console/static/i18n.js).
 
 import { clearText, locale, onLanguageChange, setText, startI18n, t } from "/console/static/i18n.js";
+import { answerRefusal } from "/console/static/refusals.js";
 
 const POLL_MS = 3000;
+// A command's or a revocation's answer stays in the status line over the next polls.
+const NOTICE_MS = 10_000;
 const ALERT_KEYS = {
   paper_out: "fleet.alert_paper_out",
   printer_fault: "fleet.alert_printer_fault",
@@ -28,15 +31,53 @@ const DEVICE_KEYS = {
 };
 const COMMAND_STATE_KEYS = {
   pending: "fleet.state_pending",
+  delivered: "fleet.state_delivered",
   acked: "fleet.state_acked",
   failed: "fleet.state_failed",
 };
+// The details the back end writes itself (the kiosk's own words are shown as they come).
+const DETAIL_KEYS = {
+  expired: "fleet.detail_expired",
+};
+// A device's state when it reports no fault code.
+const DEVICE_STATE_KEYS = {
+  fault: "fleet.device_state_fault",
+  degraded: "fleet.device_state_degraded",
+};
+// What a kiosk reports of a device (offline_queue/heartbeat.py FAULT_CODES).
+const FAULT_KEYS = {
+  error: "fleet.fault_error",
+  paper_out: "fleet.fault_paper_out",
+  paper_low: "fleet.fault_paper_low",
+  offline: "fleet.fault_offline",
+  timeout: "fleet.fault_timeout",
+  rejected: "fleet.fault_rejected",
+  jam: "fleet.fault_jam",
+  cover_open: "fleet.fault_cover_open",
+  absent: "fleet.fault_absent",
+  removed: "fleet.fault_removed",
+  unreadable: "fleet.fault_unreadable",
+  reader_unavailable: "fleet.fault_reader_unavailable",
+  unsupported: "fleet.fault_unsupported",
+  wrong_pin: "fleet.fault_wrong_pin",
+  blocked: "fleet.fault_blocked",
+  pin_format: "fleet.fault_pin_format",
+  unavailable: "fleet.fault_unavailable",
+  lost: "fleet.fault_lost",
+  blank: "fleet.fault_blank",
+  refused: "fleet.fault_refused",
+  no_page: "fleet.fault_no_page",
+  blurry: "fleet.fault_blurry",
+  glare: "fleet.fault_glare",
+  duplicate: "fleet.fault_duplicate",
+};
 // A code from the back end in the current language, or the code itself if it is new.
-const label = (keys, code) => (keys[code] ? t(keys[code]) : code);
+const label = (keys, code) => (Object.hasOwn(keys, code) ? t(keys[code]) : code);
 
 const $ = (id) => document.getElementById(id);
 let timer = null;
 let lastView = null; // re-rendered as is when the language changes
+let notice = null; // {key, params, until}: redrawn, in the current language, until it lapses
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -63,7 +104,16 @@ function clock(iso) {
 function faultsOf(kiosk) {
   return kiosk.devices
     .filter((d) => d.state === "fault" || d.state === "degraded")
-    .map((d) => t("fleet.fault", { device: label(DEVICE_KEYS, d.device), fault: d.fault || d.state }));
+    .map((d) => t("fleet.fault", {
+      device: label(DEVICE_KEYS, d.device),
+      fault: d.fault ? label(FAULT_KEYS, d.fault) : label(DEVICE_STATE_KEYS, d.state),
+    }));
+}
+
+// `params` is a function, so that a server's refusal is worded again after a language switch.
+function showNotice(key, params) {
+  notice = { key, params, until: Date.now() + NOTICE_MS };
+  setText($("status"), key, params());
 }
 
 function statusBadge(kiosk) {
@@ -81,7 +131,7 @@ async function sendCommand(kioskId, kind, button) {
     });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
-      setText($("status"), "fleet.command_refused", { detail: body.detail || response.status });
+      showNotice("fleet.command_refused", () => ({ detail: answerRefusal(body) || response.status }));
     }
   } finally {
     button.disabled = false;
@@ -102,8 +152,8 @@ async function revokeKiosk(kioskId, button) {
       body: JSON.stringify({ confirm: typed.trim() }),
     });
     const body = await response.json().catch(() => ({}));
-    if (response.ok) setText($("status"), "fleet.revoked", { kiosk: kioskId });
-    else setText($("status"), "fleet.revoke_refused", { detail: body.detail || response.status });
+    if (response.ok) showNotice("fleet.revoked", () => ({ kiosk: kioskId }));
+    else showNotice("fleet.revoke_refused", () => ({ detail: answerRefusal(body) || response.status }));
   } finally {
     button.disabled = false;
     refresh();
@@ -180,7 +230,8 @@ function alertItem(alert, cleared) {
   item.dataset.kind = alert.kind;
   item.dataset.kiosk = alert.kiosk_id;
   item.append(el("strong", alert.kiosk_id), document.createTextNode(` — ${label(ALERT_KEYS, alert.kind)}`));
-  if (alert.detail) item.append(document.createTextNode(` (${alert.detail})`));
+  // The detail is the kiosk's fault code (translated) or its own words (shown as they come).
+  if (alert.detail) item.append(document.createTextNode(` (${label(FAULT_KEYS, alert.detail)})`));
   const when = cleared
     ? t("fleet.cleared_when", { from: clock(alert.first_seen_at), to: clock(alert.cleared_at) })
     : t("fleet.since", { time: clock(alert.first_seen_at) });
@@ -196,6 +247,13 @@ function renderAlerts(view) {
   $("alert-count").classList.toggle("some", view.alerts.length > 0);
 }
 
+function commandDetail(command, view) {
+  if (Object.hasOwn(DETAIL_KEYS, command.detail_code)) {
+    return t(DETAIL_KEYS[command.detail_code], { s: Math.trunc(view.command_ttl_s) });
+  }
+  return command.detail || "";
+}
+
 function renderCommands(view) {
   const rows = view.commands.map((command) => {
     const row = el("tr");
@@ -206,7 +264,7 @@ function renderCommands(view) {
       el("td", label(COMMAND_KEYS, command.kind)),
       el("td", command.issued_by),
       el("td", label(COMMAND_STATE_KEYS, command.state), `state-${command.state}`),
-      el("td", command.detail || ""),
+      el("td", commandDetail(command, view)),
     );
     return row;
   });
@@ -224,7 +282,12 @@ function render(view) {
   renderAlerts(view);
   renderKiosks(view);
   renderCommands(view);
-  setText($("status"), "fleet.updated", { time: clock(view.now), n: view.kiosks.length });
+  if (notice && Date.now() < notice.until) {
+    setText($("status"), notice.key, notice.params());
+  } else {
+    notice = null;
+    setText($("status"), "fleet.updated", { time: clock(view.now), n: view.kiosks.length });
+  }
 }
 
 // The kiosk rows keep their command buttons between polls: drop them so they are
