@@ -25,6 +25,19 @@ RESTARTING = (
 )
 
 
+def run_untuned(code: str) -> subprocess.CompletedProcess[str]:
+    """Python running ``code`` from an environment without glibc tunables."""
+    environ = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @needs_glibc
 def test_the_tunables_are_added_to_an_environment_without_them() -> None:
     environ = kiosk_allocator_environment({"PATH": "/usr/bin"})
@@ -44,15 +57,8 @@ def test_an_operators_own_tcache_setting_is_left_alone() -> None:
 
 @needs_glibc
 def test_a_process_restarts_once_in_place_with_the_tunables() -> None:
-    environ = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
-    done = subprocess.run(
-        [sys.executable, "-c", RESTARTING],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_untuned(RESTARTING)
+    assert done.returncode == 0, done.stderr[-2000:]
     lines = [line.split() for line in done.stdout.splitlines()]
     # Started, restarted in place (the command runs again from the top), then went on.
     assert [line[0] for line in lines] == ["before", "before", "after"]
@@ -63,19 +69,10 @@ def test_a_process_restarts_once_in_place_with_the_tunables() -> None:
 @needs_glibc
 def test_the_kiosk_command_restarts_with_the_tunables() -> None:
     """``kiosk --help`` goes through the restart: its help is printed once, by the restarted run."""
-    environ = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
-    probe = (
+    done = run_untuned(
         "import os, sys; from kiosk import command; "
         "sys.argv = ['kiosk', '--help']; "
         "print('tunables', os.environ.get('GLIBC_TUNABLES'), flush=True); command.start()"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     printed = [line for line in done.stdout.splitlines() if line.startswith("tunables")]
