@@ -23,6 +23,7 @@ import peripherals.printer.errors
 from backend.fleet.alerts import ALERT_KINDS
 from backend.fleet.models import CommandState, DetailCode
 from backend.refusals import ENGLISH, RefusalCode
+from kiosk.journey import Step
 from offline_queue.heartbeat import FAULT_CODES, CommandKind, DeviceName, DeviceState
 from peripherals.errors import DeviceError
 from peripherals.health import OK_CODE
@@ -261,3 +262,8 @@ def test_every_quality_reason_of_a_kiosk_has_words() -> None:
 )
 def test_every_console_code_has_words(table: str, codes: set[str]) -> None:
     assert table_of(CONSOLE / "console.js", table).keys() == codes
+
+
+def test_every_journey_step_a_kiosk_reports_has_words() -> None:
+    """A call's context says where the citizen was (``context.step``): each step has a name."""
+    assert table_of(CONSOLE / "ui.js", "STEP_KEYS").keys() == {step.value for step in Step}

@@ -269,6 +269,7 @@ async def call_in_both_languages(page: Page, hub: FakeHub) -> None:
     await expect(page.get_by_role("button", name="Demander une capture")).to_be_visible()
     await expect(page.get_by_role("button", name="Terminer l'appel")).to_be_visible()
     await expect(page.locator("#call-context")).to_contain_text("Étape")
+    await expect(page.locator("#call-context")).to_contain_text("Vérification des réponses")
     await page.get_by_role("button", name="Couper le micro").click()
     await expect(page.locator("#mute-mic")).to_have_text("Réactiver le micro")
     await page.locator("#end-notes").fill("Notes en cours")
@@ -287,6 +288,7 @@ async def call_in_both_languages(page: Page, hub: FakeHub) -> None:
     await expect(page.get_by_role("button", name="Request a document capture")).to_be_visible()
     await expect(page.locator("#mute-mic")).to_have_text("Unmute microphone")
     await expect(page.locator("#call-context")).to_contain_text("Step")
+    await expect(page.locator("#call-context")).to_contain_text("Reviewing the answers")
     await expect(page.locator("#transfer-target option")).to_have_text(
         ["Bob Gagnon (Available)", "Queue titres"]
     )

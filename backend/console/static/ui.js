@@ -47,6 +47,28 @@ export function formatWait(seconds) {
 
 const languageName = (code) => ({ fr: t("console.lang_fr"), en: t("console.lang_en") })[code] ?? code;
 
+// Where the citizen was when they asked for a person (kiosk/journey.py's Step, sent as the
+// call's context.step), in the agent's language; a step this page does not know shows as sent.
+// tests/staff/test_server_codes.py holds this table to the kiosk's steps.
+const STEP_KEYS = {
+  attract: "console.step_attract",
+  language: "console.step_language",
+  service: "console.step_service",
+  privacy: "console.step_privacy",
+  identify: "console.step_identify",
+  form: "console.step_form",
+  review: "console.step_review",
+  submitting: "console.step_submitting",
+  confirmation: "console.step_confirmation",
+  feedback: "console.step_feedback",
+  thanks: "console.step_thanks",
+  agent: "console.step_agent",
+  referral: "console.step_referral",
+  eservice: "console.step_eservice",
+  continue_at_home: "console.step_continue_at_home",
+};
+const stepName = (step) => (Object.hasOwn(STEP_KEYS, step) ? t(STEP_KEYS[step]) : step);
+
 /**
  * A <dl> of a call's context: service, language, wait, and the fields the
  * citizen agreed to share. `waitingSinceS` (page clock, seconds) keeps the
@@ -63,7 +85,7 @@ export function fillContext(dl, call, waitingSinceS) {
   if (call.reason) rows.push([t("console.ctx_reason"), call.reason]);
   const context = call.context ?? {};
   if (context.agency_id) rows.push([t("console.ctx_agency"), context.agency_id]);
-  if (context.step) rows.push([t("console.ctx_step"), context.step]);
+  if (context.step) rows.push([t("console.ctx_step"), stepName(context.step)]);
   for (const pair of Array.isArray(context.fields) ? context.fields : []) {
     if (Array.isArray(pair) && pair.length === 2) rows.push([String(pair[0]), String(pair[1])]);
   }
