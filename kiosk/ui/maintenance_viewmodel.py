@@ -24,6 +24,7 @@ from kiosk.maintenance.access import EntryAnswer, EntryOutcome, TechnicianGate
 from kiosk.maintenance.diagnostics import DeviceName, DiagnosticsSnapshot
 from kiosk.maintenance.notice import out_of_service_notice
 from kiosk.maintenance.pin import MAX_PIN_DIGITS
+from kiosk.maintenance.reachability import Reachability
 from kiosk.maintenance.service import Maintenance
 from kiosk.qr import qr_data_url
 from offline_queue.status import SyncStatus
@@ -90,6 +91,10 @@ class MaintenanceViewModel(QObject):
         self._checking = False
         self._lock_seconds = 0
         self._snapshot: DiagnosticsSnapshot | None = None
+        # The last probe's answer, kept across the refreshes that do not probe (after each
+        # sync attempt), and whether a probe is under way: what the back-end line says.
+        self._reach: Reachability | None = None
+        self._probing = False
         self._backend_line = ""
         self._tests: dict[str, SelfTestResult | None] = {}  # None: running
         self._camera_frame = ""
@@ -276,15 +281,30 @@ class MaintenanceViewModel(QObject):
             self._spawn(self._refresh(probe=True))
 
     async def _refresh(self, *, probe: bool) -> None:
-        self._snapshot = await self._maintenance.snapshot(probe_backend=False)
+        snapshot = await self._maintenance.snapshot(probe_backend=False)
+        self._snapshot = snapshot.model_copy(update={"backend": self._reach})
         if probe:
-            self._backend_line = presenter.backend_line(None, self._strings, self._language)
+            self._probing = True
+            self._backend_line = self._render_backend_line()
         self.diagnosticsChanged.emit()
-        if probe:
+        if not probe:
+            return
+        try:
             reach = await self._maintenance.probe_backend()
-            self._snapshot = self._snapshot.model_copy(update={"backend": reach})
-            self._backend_line = presenter.backend_line(reach, self._strings, self._language)
-            self.diagnosticsChanged.emit()
+        finally:
+            self._probing = False
+        if self._snapshot is None:  # the technician left meanwhile: nothing to show it on
+            return
+        self._reach = reach
+        self._snapshot = self._snapshot.model_copy(update={"backend": reach})
+        self._backend_line = self._render_backend_line()
+        self.diagnosticsChanged.emit()
+
+    def _render_backend_line(self) -> str:
+        """The back-end line in the language of the moment: the last probe's answer, or
+        "checking" while a probe runs."""
+        reach = None if self._probing else self._reach
+        return presenter.backend_line(reach, self._strings, self._language)
 
     def on_sync_status(self, _status: SyncStatus) -> None:
         """A sync attempt ended: the open diagnostics show its outcome."""
@@ -359,9 +379,7 @@ class MaintenanceViewModel(QObject):
         """French or English on the technician's screens."""
         self._language = "en" if self._language == "fr" else "fr"
         if self._snapshot is not None:
-            self._backend_line = presenter.backend_line(
-                self._snapshot.backend, self._strings, self._language
-            )
+            self._backend_line = self._render_backend_line()
         self._emit_all()
 
     @Slot()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from kiosk.maintenance.logs import log_file_path
 from kiosk.maintenance.pin import hash_pin
 from kiosk.ui.driver import KioskDriver
 from kiosk.ui.harness import RunningKiosk, local_settings, running_kiosk
+from offline_queue.status import SyncStatus
 from peripherals.card.simulator import SAMPLE_UID, SimulatedCardReader
 from peripherals.printer.simulator import SimulatedPrinter
 from tests.e2e.test_accessibility import HIGH_CONTRAST_MIN, NORMAL_MIN_CONTRAST, check_screen
@@ -117,6 +119,40 @@ def test_five_wrong_pins_lock_the_pad_and_say_how_long(kiosk: RunningKiosk) -> N
     refusals = [e for e in kiosk.services.maintenance.audit.entries() if e.outcome == "refused"]
     assert len(refusals) == 5
     assert kiosk.services.technician_gate.seconds_left() > 0
+
+
+def test_the_probes_answer_outlives_a_sync_attempt_in_either_language(
+    kiosk: RunningKiosk,
+) -> None:
+    """After each sync attempt the diagnostics are read again, without a new probe.
+
+    The back-end line must keep the probe's answer, also when the technician then
+    switches language: it used to fall back to "Checking the back end…" for good.
+    """
+    d = kiosk.driver
+    maint = kiosk.ui.maint
+    attempt = SyncStatus(
+        backlog=0, last_success_at=None, last_error="offline", consecutive_failures=1, online=False
+    )
+
+    async def scenario() -> None:
+        await enter(d)
+        await d.wait_for(
+            lambda: text_of(d, "backendLine").startswith("Serveur injoignable"), "the probe"
+        )
+        refreshed = asyncio.Event()
+        maint.diagnosticsChanged.connect(refreshed.set)
+        try:
+            maint.on_sync_status(attempt)
+            await asyncio.wait_for(refreshed.wait(), 10)
+        finally:
+            maint.diagnosticsChanged.disconnect(refreshed.set)
+        await d.tap("maintenanceLanguage")
+        assert text_of(d, "backendLine").startswith("Back end unreachable")
+        await d.tap("maintenanceLanguage")
+        assert text_of(d, "backendLine").startswith("Serveur injoignable")
+
+    kiosk.run(scenario())
 
 
 def test_the_right_pin_opens_diagnostics_and_the_printer_self_test_reports(
