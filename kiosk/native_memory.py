@@ -133,7 +133,11 @@ def restart_with_kiosk_allocator() -> None:
     only when a process starts. Returns only when no restart is needed.
     """
     environ = kiosk_allocator_environment(os.environ)
-    if environ is not None:
-        sys.stdout.flush()
-        sys.stderr.flush()
+    if environ is None:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
         os.execve(sys.executable, sys.orig_argv, environ)
+    except OSError as err:  # a kiosk that runs with glibc's defaults beats one that does not start
+        print(f"kiosk: running without {KIOSK_TUNABLES} ({err})", file=sys.stderr)

@@ -12,6 +12,7 @@ from kiosk.native_memory import (
     KIOSK_TUNABLES,
     TCACHE_TUNABLE,
     kiosk_allocator_environment,
+    restart_with_kiosk_allocator,
     runs_on_glibc,
 )
 
@@ -78,3 +79,16 @@ def test_the_kiosk_command_restarts_with_the_tunables() -> None:
     printed = [line for line in done.stdout.splitlines() if line.startswith("tunables")]
     assert printed == ["tunables None", f"tunables {KIOSK_TUNABLES}"]
     assert done.stdout.count("usage:") == 1
+
+
+@needs_glibc
+def test_a_failed_restart_leaves_the_kiosk_running_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(*_: object) -> None:
+        raise PermissionError("execve refused")
+
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.setattr(os, "execve", refuse)
+    restart_with_kiosk_allocator()  # returns: the kiosk goes on starting
+    assert "running without glibc.malloc.tcache_count=0" in capsys.readouterr().err
