@@ -10,7 +10,7 @@ import {
 import { StampMonitor, visioStats } from "./stamp.js";
 import { ScreenShareView } from "./screen.js";
 import { FileReceiver, sendFile } from "./transfer.js";
-import { clearText, setText, t } from "./i18n.js";
+import { clearText, setText, t, tCode } from "./i18n.js";
 import { $, appendChat, fillContext, setBanner, showError } from "./ui.js";
 
 const URL_PATTERN = /^https?:\/\/\S{1,2000}$/;
@@ -320,7 +320,7 @@ export class CallView {
   /** The quality banner: the level and the kiosk's reason, in the current language. */
   showQuality() {
     const { level, reason } = this.quality ?? {};
-    const said = Object.hasOwn(QUALITY_REASON_KEYS, reason) ? t(QUALITY_REASON_KEYS[reason]) : reason;
+    const said = tCode(QUALITY_REASON_KEYS, reason);
     setBanner("quality-banner", QUALITY_KEYS[level] ?? null, { reason: said });
   }
 

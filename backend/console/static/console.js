@@ -4,7 +4,7 @@
 
 import { CallView } from "./callview.js";
 import { CallSession } from "./call.js";
-import { clearText, onLanguageChange, setText, startI18n, t } from "./i18n.js";
+import { clearText, onLanguageChange, setText, startI18n, t, tCode } from "./i18n.js";
 import { visioStats } from "./stamp.js";
 import { CHOSEN_STATES, OUTCOMES, toHub } from "./protocol.js";
 import { refusalText } from "./refusals.js";
@@ -32,7 +32,7 @@ const HANGUP_KEYS = {
   resolved: "outcome.resolved", unresolved: "outcome.unresolved",
   citizen_left: "outcome.citizen_left", connection_lost: "outcome.connection_lost",
 };
-const hangupText = (code) => (Object.hasOwn(HANGUP_KEYS, code) ? t(HANGUP_KEYS[code]) : code);
+const hangupText = (code) => tCode(HANGUP_KEYS, code);
 
 const state = {
   agent: null, // {agent_id, name, state}

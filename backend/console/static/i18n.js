@@ -49,6 +49,14 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+/**
+ * The words for a code the server or a kiosk sent, through a page's `{code: key}` table:
+ * `t(keys[code], params)` for a code in the table, else `fallback` (the code as sent).
+ */
+export function tCode(keys, code, params = {}, fallback = code) {
+  return Object.hasOwn(keys, code) ? t(keys[code], params) : fallback;
+}
+
 /** Set a node's text to `key` and remember it, so that a language switch rewrites it. */
 export function setText(node, key, params = null) {
   node.dataset.i18n = key;

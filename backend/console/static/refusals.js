@@ -4,7 +4,7 @@
 // unknown one (a newer server) shows the server's own text: never a blank, never a raw key.
 // tests/staff/test_server_codes.py checks that every code the server can send is listed below.
 
-import { t } from "./i18n.js";
+import { tCode } from "./i18n.js";
 
 const REFUSAL_KEYS = {
   // HTTP refusals the staff pages show (backend/refusals.py, English word for word).
@@ -61,10 +61,10 @@ const REFUSAL_KEYS = {
  * `serverText` for a code this page does not know, or `fallback` when there is neither.
  */
 export function refusalText(code, serverText, params, fallback = "") {
-  if (typeof code === "string" && Object.hasOwn(REFUSAL_KEYS, code)) {
-    return t(REFUSAL_KEYS[code], params && typeof params === "object" ? params : {});
-  }
-  return (typeof serverText === "string" && serverText) || fallback;
+  const known = typeof code === "string" ? code : "";
+  const filled = params && typeof params === "object" ? params : {};
+  const said = (typeof serverText === "string" && serverText) || fallback;
+  return tCode(REFUSAL_KEYS, known, filled, said);
 }
 
 /** The refusal in an HTTP answer's JSON body ({detail, code, params}); "" if it says none. */

@@ -3,7 +3,7 @@
 // Labels go through i18n.js; what is already logged (errors, chat lines) stays in
 // the language it was written in, as a log does.
 
-import { setText, t } from "./i18n.js";
+import { setText, t, tCode } from "./i18n.js";
 import { visioStats } from "./stamp.js";
 
 const MAX_ERRORS_SHOWN = 5;
@@ -67,7 +67,6 @@ const STEP_KEYS = {
   eservice: "console.step_eservice",
   continue_at_home: "console.step_continue_at_home",
 };
-const stepName = (step) => (Object.hasOwn(STEP_KEYS, step) ? t(STEP_KEYS[step]) : step);
 
 /**
  * A <dl> of a call's context: service, language, wait, and the fields the
@@ -85,7 +84,7 @@ export function fillContext(dl, call, waitingSinceS) {
   if (call.reason) rows.push([t("console.ctx_reason"), call.reason]);
   const context = call.context ?? {};
   if (context.agency_id) rows.push([t("console.ctx_agency"), context.agency_id]);
-  if (context.step) rows.push([t("console.ctx_step"), stepName(context.step)]);
+  if (context.step) rows.push([t("console.ctx_step"), tCode(STEP_KEYS, context.step)]);
   for (const pair of Array.isArray(context.fields) ? context.fields : []) {
     if (Array.isArray(pair) && pair.length === 2) rows.push([String(pair[0]), String(pair[1])]);
   }

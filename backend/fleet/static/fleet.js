@@ -2,7 +2,7 @@
 // Everything a kiosk reports is shown with textContent, never as HTML.
 // Words go through the staff pages' i18n (console/static/i18n.js).
 
-import { clearText, locale, onLanguageChange, setText, startI18n, t } from "/console/static/i18n.js";
+import { clearText, locale, onLanguageChange, setText, startI18n, t, tCode } from "/console/static/i18n.js";
 import { answerRefusal } from "/console/static/refusals.js";
 
 const POLL_MS = 3000;
@@ -72,7 +72,6 @@ const FAULT_KEYS = {
   duplicate: "fleet.fault_duplicate",
 };
 // A code from the back end in the current language, or the code itself if it is new.
-const label = (keys, code) => (Object.hasOwn(keys, code) ? t(keys[code]) : code);
 
 const $ = (id) => document.getElementById(id);
 let timer = null;
@@ -105,8 +104,8 @@ function faultsOf(kiosk) {
   return kiosk.devices
     .filter((d) => d.state === "fault" || d.state === "degraded")
     .map((d) => t("fleet.fault", {
-      device: label(DEVICE_KEYS, d.device),
-      fault: d.fault ? label(FAULT_KEYS, d.fault) : label(DEVICE_STATE_KEYS, d.state),
+      device: tCode(DEVICE_KEYS, d.device),
+      fault: d.fault ? tCode(FAULT_KEYS, d.fault) : tCode(DEVICE_STATE_KEYS, d.state),
     }));
 }
 
@@ -163,7 +162,7 @@ async function revokeKiosk(kioskId, button) {
 function commandCell(kioskId) {
   const cell = el("td", null, "command-col");
   for (const kind of COMMANDS) {
-    const text = label(COMMAND_KEYS, kind);
+    const text = tCode(COMMAND_KEYS, kind);
     const button = el("button", text);
     button.type = "button";
     button.dataset.kind = kind;
@@ -229,9 +228,9 @@ function alertItem(alert, cleared) {
   const item = el("li");
   item.dataset.kind = alert.kind;
   item.dataset.kiosk = alert.kiosk_id;
-  item.append(el("strong", alert.kiosk_id), document.createTextNode(` — ${label(ALERT_KEYS, alert.kind)}`));
+  item.append(el("strong", alert.kiosk_id), document.createTextNode(` — ${tCode(ALERT_KEYS, alert.kind)}`));
   // The detail is the kiosk's fault code (translated) or its own words (shown as they come).
-  if (alert.detail) item.append(document.createTextNode(` (${label(FAULT_KEYS, alert.detail)})`));
+  if (alert.detail) item.append(document.createTextNode(` (${tCode(FAULT_KEYS, alert.detail)})`));
   const when = cleared
     ? t("fleet.cleared_when", { from: clock(alert.first_seen_at), to: clock(alert.cleared_at) })
     : t("fleet.since", { time: clock(alert.first_seen_at) });
@@ -248,10 +247,8 @@ function renderAlerts(view) {
 }
 
 function commandDetail(command, view) {
-  if (Object.hasOwn(DETAIL_KEYS, command.detail_code)) {
-    return t(DETAIL_KEYS[command.detail_code], { s: Math.trunc(view.command_ttl_s) });
-  }
-  return command.detail || "";
+  const params = { s: Math.trunc(view.command_ttl_s) };
+  return tCode(DETAIL_KEYS, command.detail_code, params, command.detail || "");
 }
 
 function renderCommands(view) {
@@ -261,9 +258,9 @@ function renderCommands(view) {
     row.append(
       el("td", clock(command.issued_at)),
       el("td", command.kiosk_id),
-      el("td", label(COMMAND_KEYS, command.kind)),
+      el("td", tCode(COMMAND_KEYS, command.kind)),
       el("td", command.issued_by),
-      el("td", label(COMMAND_STATE_KEYS, command.state), `state-${command.state}`),
+      el("td", tCode(COMMAND_STATE_KEYS, command.state), `state-${command.state}`),
       el("td", commandDetail(command, view)),
     );
     return row;
